@@ -1,0 +1,1 @@
+"""textwash pipeline assembly, options and command line."""

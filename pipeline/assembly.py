@@ -1,0 +1,114 @@
+"""Assemble the textwash pipeline: read -> normalize -> strip junk -> filter -> dedup -> write.
+
+``build(pipeline, cfg, specs, output_dir, num_shards)`` adds every stage to a Beam pipeline;
+``finalize(output_dir, ...)`` runs on the launcher after the job: it reads the stats the job
+wrote, checks that ``read == kept + duplicates + rejected``, adds run facts and writes
+``stats.json`` and ``_SUCCESS`` last, so a failed run never looks complete.
+"""
+import json
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.dedup import Deduplicate
+from transforms.filter import FilterDocs
+from transforms.junk import StripJunk
+from transforms.normalize import Normalize
+from transforms.read import ReadDocuments
+from transforms.records import REJECTED
+from transforms.write import (CLEAN_FIELDS, DUPLICATE_FIELDS, REJECTED_FIELDS, DeepSum,
+                              WriteJsonlShards, duplicate_stats, junk_stats, kept_stats,
+                              rejected_stats)
+
+JOB_STATS = "_job_stats.json"
+OUTPUT_PREFIXES = ("clean", "duplicates", "rejected", "removed")
+MARKER = "_SUCCESS"
+
+
+class ConservationError(Exception):
+    """The run lost or double-counted records: read != kept + duplicates + rejected."""
+
+
+def _no_dedup(doc):
+    out = dict(doc)
+    out["cluster_id"], out["duplicate_count"] = doc["id"], 0
+    return out
+
+
+def _removed_lines(doc):
+    return [{"id": f"{doc['id']}#{i}", "doc_id": doc["id"], "rule": rule, "line": line}
+            for i, (rule, line) in enumerate(doc.get("removed", []))]
+
+
+def _write_json(path, payload):
+    with FileSystems.create(path) as handle:
+        handle.write(json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def build(pipeline, cfg, specs, output_dir, num_shards):
+    """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``."""
+    compress = cfg["output"]["compress"]
+    read = pipeline | "Read" >> ReadDocuments(specs, cfg["input"])
+    docs = read.docs | "FanOut" >> beam.Reshuffle()
+    normalized = docs | "Normalize" >> Normalize(cfg["normalize"])
+    cleaned = normalized | "StripJunk" >> StripJunk(cfg["junk"])
+    filtered = cleaned.docs | "Filter" >> FilterDocs(cfg["filter"])
+    if cfg["dedup"]["enabled"]:
+        kept, duplicates, violations = filtered.docs | "Dedup" >> Deduplicate(cfg["dedup"])
+    else:
+        kept = filtered.docs | "NoDedup" >> beam.Map(_no_dedup)
+        duplicates = pipeline | "NoDuplicates" >> beam.Create([])
+        violations = pipeline | "NoViolations" >> beam.Create([0])
+    rejected = ((read[REJECTED], cleaned[REJECTED], filtered[REJECTED])
+                | "AllRejected" >> beam.Flatten())
+
+    kept | "WriteClean" >> WriteJsonlShards(output_dir, "clean", num_shards, CLEAN_FIELDS, compress)
+    duplicates | "WriteDuplicates" >> WriteJsonlShards(output_dir, "duplicates", num_shards,
+                                                       DUPLICATE_FIELDS, compress)
+    rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
+                                                   REJECTED_FIELDS, compress)
+    if cfg["output"]["write_removed"]:
+        (cleaned.docs | "RemovedLines" >> beam.FlatMap(_removed_lines)
+         | "WriteRemoved" >> WriteJsonlShards(output_dir, "removed", num_shards,
+                                              ("doc_id", "rule", "line"), compress))
+
+    partial = (
+        read.docs | "CountReadDocs" >> beam.Map(lambda _: {"counts": {"read": 1}}),
+        read[REJECTED] | "CountReadRejected" >> beam.Map(lambda _: {"counts": {"read": 1}}),
+        cleaned.docs | "JunkStats" >> beam.Map(junk_stats),
+        kept | "KeptStats" >> beam.Map(kept_stats),
+        duplicates | "DuplicateStats" >> beam.Map(duplicate_stats),
+        rejected | "RejectedStats" >> beam.Map(rejected_stats),
+        violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}),
+    )
+    (partial
+     | "AllStats" >> beam.Flatten()
+     | "SumStats" >> beam.CombineGlobally(DeepSum())
+     | "WriteJobStats" >> beam.Map(lambda s: _write_json(f"{output_dir}/{JOB_STATS}", s)))
+
+
+def read_job_stats(output_dir):
+    """The counters the job wrote (dict)."""
+    with FileSystems.open(f"{output_dir}/{JOB_STATS}") as handle:
+        return json.loads(handle.read().decode("utf-8"))
+
+
+def finalize(output_dir, job_stats, extra):
+    """Check conservation, write ``stats.json`` then ``_SUCCESS``; return the stats dict.
+
+    Raises ConservationError (and writes no ``_SUCCESS``) when the counts do not add up.
+    """
+    counts = job_stats.setdefault("counts", {})
+    for key in ("read", "kept", "duplicates", "rejected"):
+        counts.setdefault(key, 0)
+    stats = dict(job_stats, **extra)
+    stats["conserved"] = counts["read"] == counts["kept"] + counts["duplicates"] + counts["rejected"]
+    _write_json(f"{output_dir}/stats.json", stats)
+    FileSystems.delete([f"{output_dir}/{JOB_STATS}"])
+    if not stats["conserved"]:
+        raise ConservationError(
+            f"records lost: read={counts['read']} but kept+duplicates+rejected="
+            f"{counts['kept'] + counts['duplicates'] + counts['rejected']}")
+    with FileSystems.create(f"{output_dir}/{MARKER}") as handle:
+        handle.write(b"")
+    return stats

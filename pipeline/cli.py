@@ -1,0 +1,175 @@
+"""The ``textwash`` command line.
+
+``textwash run --input PATTERN ... --output DIR [--config FILE] [--preset NAME]
+[--set key=value ...] [Beam options]``: arguments textwash does not know are passed to Beam
+(``--runner``, ``--direct_num_workers``, ``--project`` ...). Every user mistake (missing
+input, bad config, non-empty output) ends with a one-line ``textwash: error: ...`` message
+and exit status 2, never a traceback.
+"""
+import argparse
+import logging
+import math
+import os
+import sys
+import time
+
+from pipeline import assembly
+from pipeline.config import ConfigError, available_presets, load_config
+from pipeline.options import OptionsError, make_options, make_runner
+from transforms.read import InputError, list_inputs
+
+BYTES_PER_SHARD = 128 * 1024 * 1024
+EXIT_USAGE, EXIT_FAILED = 2, 1
+
+
+class UsageError(Exception):
+    """A user mistake worth a one-line message (exit status 2)."""
+
+
+def build_parser():
+    """The argparse parser of ``textwash`` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="textwash",
+        description="Clean, filter and deduplicate scraped text into a JSONL corpus (Apache Beam).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser(
+        "run", help="run the pipeline",
+        description="Run the pipeline. Unknown options are passed to Apache Beam, e.g. "
+                    "--runner DataflowRunner --project P --region R --temp_location gs://B/tmp, "
+                    "or --direct_running_mode multi_processing --direct_num_workers 2.")
+    run.add_argument("--input", action="append", required=True, metavar="PATTERN",
+                     help="a file, glob or directory (recursive); repeat for more. "
+                          ".txt/.md = one document per file; .jsonl/.ndjson = one per line; "
+                          "optionally .gz/.bz2/.zst compressed")
+    run.add_argument("--output", required=True, metavar="DIR",
+                     help="output directory (local or gs://); must be new or empty unless --overwrite")
+    run.add_argument("--config", metavar="FILE", help="YAML config merged over configs/default.yaml")
+    run.add_argument("--preset", metavar="NAME",
+                     help=f"a preset from configs/presets ({', '.join(available_presets()) or 'none'})")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                     help="override one config value, e.g. --set dedup.threshold=0.85 (repeatable)")
+    run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
+    run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    return parser
+
+
+def _is_local(path):
+    return "://" not in path
+
+
+def prepare_output(output_dir, overwrite):
+    """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed."""
+    from apache_beam.io.filesystems import FileSystems
+    if _is_local(output_dir):
+        if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+            raise UsageError(f"--output {output_dir!r} exists and is not a directory")
+        os.makedirs(output_dir, exist_ok=True)
+        existing = sorted(os.listdir(output_dir))
+        paths = [os.path.join(output_dir, name) for name in existing]
+    else:
+        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
+        paths = sorted(m.path for m in matched)
+    if not paths:
+        return
+    if not overwrite:
+        raise UsageError(f"--output {output_dir!r} is not empty; pass --overwrite to replace its contents")
+    ours = [p for p in paths if os.path.basename(p).startswith(assembly.OUTPUT_PREFIXES)
+            or os.path.basename(p) in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS)]
+    others = sorted(set(paths) - set(ours))
+    if others:
+        raise UsageError(f"--output {output_dir!r} holds files textwash did not write "
+                         f"(e.g. {os.path.basename(others[0])}); choose another directory")
+    FileSystems.delete(ours)
+
+
+def auto_shards(cfg, specs):
+    """Number of output shards: the config value, or one per 128 MiB of input for 'auto'."""
+    shards = cfg["output"]["shards"]
+    if shards != "auto":
+        return shards
+    total = sum(s.get("size") or 0 for s in specs)
+    return max(1, math.ceil(total / BYTES_PER_SHARD))
+
+
+def format_summary(stats):
+    """A short human summary of a finished run (multi-line string)."""
+    c = stats["counts"]
+    lines = [
+        f"read {c['read']} = kept {c['kept']} + duplicates {c['duplicates']} + rejected {c['rejected']}"
+        f"   [{'conserved' if stats['conserved'] else 'NOT CONSERVED'}]",
+        f"wall time {stats['wall_time_s']:.1f}s, {stats['input_bytes'] / 1e6:.2f} MB input",
+    ]
+    by_kind = stats.get("duplicates_by_kind", {})
+    if by_kind:
+        lines.append("duplicates: " + ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())))
+    reasons = stats.get("rejected_by_reason", {})
+    if reasons:
+        lines.append("rejected:   " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    rules = stats.get("rules", {})
+    if rules:
+        top = sorted(rules.items(), key=lambda kv: (-kv[1]["lines"], kv[0]))
+        lines.append("junk rules: " + ", ".join(f"{k} {v['lines']}" for k, v in top))
+    lines.append(f"outputs in {stats['output']}")
+    return "\n".join(lines)
+
+
+def run_command(args, beam_args):
+    """Execute ``textwash run``; returns the final stats dict."""
+    import apache_beam as beam
+    cfg = load_config(args.config, args.preset, args.overrides)
+    specs = list_inputs(args.input)
+    options = make_options(beam_args)
+    prepare_output(args.output, args.overwrite)
+    output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
+    num_shards = auto_shards(cfg, specs)
+    if not args.quiet:
+        print(f"textwash: {len(specs)} input file(s), {num_shards} output shard(s) -> {output_dir}",
+              file=sys.stderr)
+    started = time.time()
+    pipeline = beam.Pipeline(runner=make_runner(options), options=options)
+    assembly.build(pipeline, cfg, specs, output_dir, num_shards)
+    result = pipeline.run()
+    result.wait_until_finish()
+    if _is_dry_run(options):
+        print("textwash: dry run: the job graph was built and not executed", file=sys.stderr)
+        return None
+    extra = {"wall_time_s": round(time.time() - started, 3),
+             "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
+             "output": output_dir, "shards": num_shards,
+             "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
+    stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra)
+    if stats.get("dedup", {}).get("cc_violations"):
+        raise assembly.ConservationError(
+            f"clustering did not converge in dedup.max_cc_rounds={cfg['dedup']['max_cc_rounds']} "
+            f"rounds ({stats['dedup']['cc_violations']} nodes unresolved); raise it and re-run")
+    print(format_summary(stats))
+    return stats
+
+
+def _is_dry_run(options):
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
+    value = getattr(options.view_as(GoogleCloudOptions), "dry_run", False)
+    return str(value).lower() not in ("false", "0", "", "none")
+
+
+def main(argv=None):
+    """Entry point of the ``textwash`` console script; returns the process exit status."""
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.WARNING if not getattr(args, "quiet", False) else logging.ERROR)
+    try:
+        run_command(args, beam_args)
+    except (ConfigError, InputError, UsageError, OptionsError) as exc:
+        print(f"textwash: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except assembly.ConservationError as exc:
+        print(f"textwash: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

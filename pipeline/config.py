@@ -1,0 +1,199 @@
+"""Configuration: YAML in ``configs/``, merged, overridden with ``--set``, validated at load.
+
+``load_config(path=None, preset=None, overrides=())`` starts from ``configs/default.yaml``,
+merges a preset (``configs/presets/<name>.yaml``) and/or a user file on top (dicts merge
+key by key, lists such as ``junk.rules`` replace), applies ``dotted.key=value`` overrides
+(values parsed as YAML) and validates everything. Any problem raises ConfigError with a
+one-line message naming the key.
+"""
+import copy
+import os
+
+import yaml
+
+from transforms.junk import SCOPES, compile_rule_error
+from transforms.normalize import DEFAULT_FTFY
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+DEFAULT_PATH = os.path.join(CONFIG_DIR, "default.yaml")
+PRESET_DIR = os.path.join(CONFIG_DIR, "presets")
+RULE_KEYS = {"name", "scope", "pattern", "replace", "ignore_case", "max_lines", "enabled",
+             "description", "example"}
+SCHEMES = ("affine32", "affine64", "legacy")
+DECODE_POLICIES = ("detect", "replace", "reject")
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file or key and what is wrong."""
+
+
+def available_presets():
+    """Names of the presets shipped in ``configs/presets``."""
+    if not os.path.isdir(PRESET_DIR):
+        return []
+    return sorted(f[:-5] for f in os.listdir(PRESET_DIR) if f.endswith(".yaml"))
+
+
+def read_yaml(path):
+    """Parse one YAML file into a dict, or raise ConfigError saying why it cannot be used."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where else ""
+        raise ConfigError(f"invalid YAML in {path}{at}: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping, not a {type(data).__name__}")
+    return data
+
+
+def merge(base, override, where=""):
+    """Deep-merge ``override`` into a copy of ``base``; unknown keys raise ConfigError.
+
+    >>> merge({"a": {"b": 1}}, {"a": {"b": 2}})
+    {'a': {'b': 2}}
+    """
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        path = f"{where}{key}"
+        if key not in base:
+            known = ", ".join(sorted(base))
+            raise ConfigError(f"unknown config key {path!r} (known here: {known})")
+        if isinstance(base[key], dict) and key != "ftfy":
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {path!r} must be a mapping")
+            out[key] = merge(base[key], value, path + ".")
+        elif key == "ftfy" and isinstance(value, dict):
+            out[key] = dict(base[key], **value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def apply_override(cfg, assignment):
+    """Apply one ``dotted.key=value`` override (value parsed as YAML) to ``cfg`` in place."""
+    if "=" not in assignment:
+        raise ConfigError(f"--set needs dotted.key=value, got {assignment!r}")
+    dotted, raw = assignment.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        value = raw
+    node = cfg
+    parts = dotted.strip().split(".")
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(f"unknown config key {'.'.join(parts[:i + 1])!r} in --set {assignment!r}")
+        if i == len(parts) - 1:
+            node[part] = value
+        else:
+            node = node[part]
+
+
+def _check_type(path, value, expected):
+    if isinstance(expected, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(expected, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif isinstance(expected, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, type(expected))
+    if not ok:
+        raise ConfigError(f"config key {path!r} must be {type(expected).__name__}, got {value!r}")
+
+
+def _check_range(path, value, low, high=None):
+    if value < low or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise ConfigError(f"config key {path!r} must be {span}, got {value!r}")
+
+
+def validate_rules(rules):
+    """Check ``junk.rules``: a list of mappings with unique names, known keys and compiling patterns."""
+    if not isinstance(rules, list):
+        raise ConfigError("config key 'junk.rules' must be a list of rules")
+    names = set()
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            raise ConfigError(f"junk.rules[{i}] must be a mapping")
+        name = rule.get("name")
+        label = f"junk rule {name!r}" if name else f"junk.rules[{i}]"
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{label} needs a non-empty 'name'")
+        if name in names:
+            raise ConfigError(f"{label} is defined twice")
+        names.add(name)
+        unknown = set(rule) - RULE_KEYS
+        if unknown:
+            raise ConfigError(f"{label} has unknown key(s) {sorted(unknown)} (known: {sorted(RULE_KEYS)})")
+        if rule.get("scope") not in SCOPES:
+            raise ConfigError(f"{label}: scope must be one of {list(SCOPES)}, got {rule.get('scope')!r}")
+        if not isinstance(rule.get("pattern"), str) or not rule["pattern"]:
+            raise ConfigError(f"{label} needs a non-empty string 'pattern'")
+        error = compile_rule_error(rule)
+        if error:
+            raise ConfigError(f"{label}: bad regex pattern: {error}")
+
+
+def validate(cfg, default):
+    """Check types against the defaults, ranges and choices; raise ConfigError on the first problem."""
+    def walk(node, ref, where):
+        for key, expected in ref.items():
+            path = f"{where}{key}"
+            value = node[key]
+            if key == "rules" or expected is None:
+                continue
+            if isinstance(expected, dict):
+                if key == "ftfy":
+                    unknown = set(value) - set(DEFAULT_FTFY)
+                    if unknown:
+                        raise ConfigError(f"unknown ftfy option(s) {sorted(unknown)} in 'normalize.ftfy'")
+                    continue
+                walk(value, expected, path + ".")
+            elif path != "output.shards":
+                _check_type(path, value, expected)
+    walk(cfg, default, "")
+    validate_rules(cfg["junk"]["rules"])
+    d, f, i = cfg["dedup"], cfg["filter"], cfg["input"]
+    _check_range("input.max_doc_bytes", i["max_doc_bytes"], 1)
+    if i["decode_errors"] not in DECODE_POLICIES:
+        raise ConfigError(f"config key 'input.decode_errors' must be one of {list(DECODE_POLICIES)}")
+    _check_range("junk.regex_timeout_s", cfg["junk"]["regex_timeout_s"], 0.001)
+    _check_range("filter.min_words", f["min_words"], 0)
+    _check_range("dedup.threshold", d["threshold"], 0.01, 1.0)
+    _check_range("dedup.lsh_threshold", d["lsh_threshold"], 0.01, 1.0)
+    _check_range("dedup.ngram", d["ngram"], 1, 64)
+    _check_range("dedup.num_perm", d["num_perm"], 2, 4096)
+    _check_range("dedup.max_cc_rounds", d["max_cc_rounds"], 1, 200)
+    if d["scheme"] not in SCHEMES:
+        raise ConfigError(f"config key 'dedup.scheme' must be one of {list(SCHEMES)}, got {d['scheme']!r}")
+    rep = d["representative"]
+    if rep not in ("longest", "smallest_id") and not (rep.startswith("meta:") and len(rep) > 5):
+        raise ConfigError("config key 'dedup.representative' must be longest, smallest_id or meta:<field>")
+    shards = cfg["output"]["shards"]
+    if shards != "auto" and not (isinstance(shards, int) and not isinstance(shards, bool) and shards >= 1):
+        raise ConfigError(f"config key 'output.shards' must be 'auto' or an integer >= 1, got {shards!r}")
+
+
+def load_config(path=None, preset=None, overrides=()):
+    """Return the validated config dict for an optional preset, user file and overrides."""
+    default = read_yaml(DEFAULT_PATH)
+    cfg = copy.deepcopy(default)
+    if preset:
+        if preset not in available_presets():
+            raise ConfigError(f"unknown preset {preset!r} (available: {', '.join(available_presets())})")
+        cfg = merge(cfg, read_yaml(os.path.join(PRESET_DIR, preset + ".yaml")))
+    if path:
+        cfg = merge(cfg, read_yaml(path))
+    for assignment in overrides:
+        apply_override(cfg, assignment)
+    validate(cfg, default)
+    return cfg

@@ -1,0 +1,57 @@
+"""Filter: reject documents that are empty or too short after cleaning."""
+import apache_beam as beam
+import regex
+
+from transforms.records import REJECTED, reject_doc
+
+WORD_RE = regex.compile(r"\w+")
+
+
+def count_words(text):
+    """Number of ``\\w+`` words in ``text``.
+
+    >>> count_words("It's 3 o'clock.")
+    5
+    """
+    return sum(1 for _ in WORD_RE.finditer(text))
+
+
+def rejection_reason(text, min_words):
+    """Return ``(reason, detail)`` if ``text`` must be rejected, else None.
+
+    >>> rejection_reason("", 3)
+    ('empty_after_cleaning', 'no text left after normalization and junk stripping')
+    >>> rejection_reason("one two", 3)
+    ('too_few_words', '2 words < filter.min_words=3')
+    """
+    if not text.strip():
+        return "empty_after_cleaning", "no text left after normalization and junk stripping"
+    words = count_words(text)
+    if words < min_words:
+        return "too_few_words", f"{words} words < filter.min_words={min_words}"
+    return None
+
+
+class FilterDoc(beam.DoFn):
+    """Pass documents through, or send them to ``rejected`` with the reason."""
+
+    def __init__(self, min_words):
+        self.min_words = min_words
+
+    def process(self, doc):
+        verdict = rejection_reason(doc["text"], self.min_words)
+        if verdict is None:
+            yield doc
+        else:
+            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(doc, "filter", *verdict))
+
+
+class FilterDocs(beam.PTransform):
+    """PCollection[doc] -> DoOutputsTuple(docs, rejected)."""
+
+    def __init__(self, filter_cfg):
+        super().__init__()
+        self.min_words = filter_cfg["min_words"]
+
+    def expand(self, docs):
+        return docs | "RejectShort" >> beam.ParDo(FilterDoc(self.min_words)).with_outputs(REJECTED, main="docs")

@@ -1,0 +1,87 @@
+"""Shingling and MinHash signatures identical to ``datasketch.MinHash`` for the same shingles.
+
+Tokens are the ``\\w+`` runs of the NFKC-normalized, lower-cased text; shingles are word
+n-grams joined by one space and UTF-8 encoded (a text shorter than n words is one shingle).
+Each shingle is hashed with datasketch's ``sha1_hash32`` and the permutations come from a
+``datasketch.MinHash(num_perm, seed, scheme)`` built once per worker, so a signature can be
+loaded into ``datasketch.MinHash(hashvalues=..., scheme=...)`` and ``MinHashLSH``.
+"""
+import hashlib
+import unicodedata
+
+import numpy as np
+import regex
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+from datasketch.minhash import _SCHEME_WIDTHS, _fmix
+
+TOKEN_RE = regex.compile(r"\w+")
+
+
+def tokenize(text):
+    """Lower-cased NFKC ``\\w+`` tokens of ``text``.
+
+    >>> tokenize("The Ｐost's NEWS!")
+    ['the', 'post', 's', 'news']
+    """
+    return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def shingles(text, n):
+    """Set of UTF-8 encoded word n-grams of ``text`` (one shingle if it has fewer than n words).
+
+    >>> sorted(shingles("a b c", 2))
+    [b'a b', b'b c']
+    """
+    tokens = tokenize(text)
+    if len(tokens) < n:
+        return {" ".join(tokens).encode("utf-8")} if tokens else set()
+    return {" ".join(tokens[i:i + n]).encode("utf-8") for i in range(len(tokens) - n + 1)}
+
+
+def lsh_params(threshold, num_perm):
+    """(bands, rows) that datasketch's MinHashLSH would choose for ``threshold`` and ``num_perm``."""
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+class Signer:
+    """Computes MinHash signatures; build it in ``DoFn.setup`` (the permutations are numpy arrays)."""
+
+    def __init__(self, num_perm, seed, scheme):
+        proto = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
+        self.num_perm, self.seed, self.scheme = num_perm, seed, scheme
+        self.a, self.b = proto.permutations
+        self.empty = proto.hashvalues.copy()
+        self.dtype = proto.hashvalues.dtype
+        self.width = 8 if scheme == "affine64" else 4
+
+    def _hash(self, shingle_set):
+        w = self.width
+        return np.fromiter(
+            (int.from_bytes(hashlib.sha1(s).digest()[:w], "little") for s in shingle_set),
+            dtype=np.uint64 if w == 8 else np.uint32, count=len(shingle_set))
+
+    def signature(self, shingle_set, chunk=2048):
+        """MinHash hash values (numpy array) of a set of byte shingles, equal to datasketch's."""
+        if not shingle_set:
+            return self.empty.copy()
+        hv = self._hash(shingle_set).reshape(-1, 1)
+        result = self.empty.copy()
+        for start in range(0, hv.shape[0], chunk):
+            part = hv[start:start + chunk]
+            if self.scheme == "legacy":
+                phv = (part.astype(np.uint64) * self.a + self.b) % np.uint64((1 << 61) - 1)
+                phv = np.bitwise_and(phv, np.uint64((1 << 32) - 1))
+            else:
+                phv = _fmix(part, _SCHEME_WIDTHS[self.scheme]) * self.a + self.b
+            result = np.minimum(result, phv.min(axis=0))
+        return result
+
+    def to_datasketch(self, hashvalues):
+        """Wrap hash values in a ``datasketch.MinHash`` of the same seed and scheme."""
+        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme, hashvalues=hashvalues)
+
+
+def estimated_jaccard(sig_a, sig_b):
+    """Share of equal positions of two signatures (datasketch's ``MinHash.jaccard``)."""
+    return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)

@@ -1,0 +1,131 @@
+"""Write: deterministic JSONL shards, and the stats that account for every record.
+
+Records are spread over ``num_shards`` files by a stable hash of their id and each shard is
+sorted by id, so the same input and config give byte-identical files whatever the runner or
+worker count. Files are written through Beam's FileSystems (local paths or ``gs://``).
+"""
+import gzip
+import hashlib
+import json
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
+DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind")
+REJECTED_FIELDS = ("id", "source", "stage", "reason", "detail", "text")
+
+
+def shard_of(record_id, num_shards):
+    """Stable shard number of an id (same on every machine and Python run).
+
+    >>> shard_of("a", 1)
+    0
+    """
+    return int.from_bytes(hashlib.md5(record_id.encode("utf-8")).digest()[:8], "big") % num_shards
+
+
+def shard_path(output_dir, prefix, shard, num_shards, compress):
+    """Path of one output shard, e.g. ``out/clean-00000-of-00001.jsonl``."""
+    suffix = ".jsonl.gz" if compress else ".jsonl"
+    return f"{output_dir.rstrip('/')}/{prefix}-{shard:05d}-of-{num_shards:05d}{suffix}"
+
+
+def to_json_line(record, fields):
+    """One JSON line holding ``fields`` of ``record`` in that order (non-ASCII kept as is)."""
+    return json.dumps({f: record.get(f) for f in fields}, ensure_ascii=False, sort_keys=False)
+
+
+class WriteShard(beam.DoFn):
+    """(shard, records) -> writes one sorted shard file and yields its path."""
+
+    def __init__(self, output_dir, prefix, num_shards, fields, compress):
+        self.output_dir, self.prefix = output_dir, prefix
+        self.num_shards, self.fields, self.compress = num_shards, fields, compress
+
+    def process(self, shard_records):
+        shard, records = shard_records
+        lines = sorted((r["id"], to_json_line(r, self.fields)) for r in records if r is not None)
+        data = "".join(line + "\n" for _, line in lines).encode("utf-8")
+        if self.compress:
+            data = gzip.compress(data, mtime=0)
+        path = shard_path(self.output_dir, self.prefix, shard, self.num_shards, self.compress)
+        with FileSystems.create(path) as handle:
+            handle.write(data)
+        yield path
+
+
+class WriteJsonlShards(beam.PTransform):
+    """PCollection[record] -> ``{prefix}-NNNNN-of-MMMMM.jsonl`` files, one per shard (even empty)."""
+
+    def __init__(self, output_dir, prefix, num_shards, fields, compress=False):
+        super().__init__()
+        self.output_dir, self.prefix = output_dir, prefix
+        self.num_shards, self.fields, self.compress = num_shards, fields, compress
+
+    def expand(self, records):
+        n = self.num_shards
+        keyed = records | "KeyByShard" >> beam.Map(lambda r: (shard_of(r["id"], n), r))
+        empty = records.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
+        return ((keyed, empty)
+                | "WithEmptyShards" >> beam.Flatten()
+                | "GroupShards" >> beam.GroupByKey()
+                | "WriteShard" >> beam.ParDo(WriteShard(self.output_dir, self.prefix, n,
+                                                        self.fields, self.compress)))
+
+
+# ---------------------------------------------------------------------------- stats
+
+def deep_add(into, other):
+    """Add nested dicts of numbers ``other`` into ``into`` (in place) and return ``into``.
+
+    >>> deep_add({"a": 1, "b": {"x": 2}}, {"a": 2, "b": {"x": 1, "y": 5}})
+    {'a': 3, 'b': {'x': 3, 'y': 5}}
+    """
+    for key, value in other.items():
+        if isinstance(value, dict):
+            deep_add(into.setdefault(key, {}), value)
+        else:
+            into[key] = into.get(key, 0) + value
+    return into
+
+
+class DeepSum(beam.CombineFn):
+    """Combine nested counter dicts by addition (associative, so it runs as a combiner tree)."""
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, item):
+        return deep_add(acc, item)
+
+    def merge_accumulators(self, accs):
+        out = {}
+        for acc in accs:
+            deep_add(out, acc)
+        return out
+
+    def extract_output(self, acc):
+        return acc
+
+
+def junk_stats(doc):
+    """Counters of one cleaned document: lines and documents hit per junk rule."""
+    hits = doc.get("junk_hits", {})
+    return {"rules": {name: {"lines": n, "docs": 1} for name, n in hits.items()}}
+
+
+def kept_stats(doc):
+    """Counters of one kept document: count and cluster size histogram."""
+    size = doc["duplicate_count"] + 1
+    return {"counts": {"kept": 1}, "cluster_sizes": {str(size): 1} if size > 1 else {}}
+
+
+def duplicate_stats(rec):
+    """Counters of one duplicate record, by kind."""
+    return {"counts": {"duplicates": 1}, "duplicates_by_kind": {rec["kind"]: 1}}
+
+
+def rejected_stats(rec):
+    """Counters of one rejected record, by stage and reason."""
+    return {"counts": {"rejected": 1}, "rejected_by_reason": {f"{rec['stage']}:{rec['reason']}": 1}}
