@@ -1,7 +1,8 @@
 """Connected components inside the Beam graph: alternating large-star / small-star rounds.
 
 Kiveris et al., "Connected Components in MapReduce and Beyond" (SoCC 2014). Each round is
-two GroupByKeys over the current edge set; the number of rounds is fixed when the graph is
+two GroupByKeys over the current edge set (both steps take neighbour *sets*, so repeated
+edges need no extra de-duplication between rounds); the number of rounds is fixed when the graph is
 built (``max_rounds``). Connectivity is preserved by every step, so when the final edge set
 is a forest of depth-one stars (no node is both a leaf and a centre, no leaf has two
 centres) each star is exactly one component and its centre is the smallest node. That
@@ -75,8 +76,8 @@ class ConnectedComponents(beam.PTransform):
                        | f"LargeStar{i}" >> beam.FlatMap(large_star)
                        | f"SmallStarEmit{i}" >> beam.Map(_towards_smaller)
                        | f"SmallStarGroup{i}" >> beam.GroupByKey()
-                       | f"SmallStar{i}" >> beam.FlatMap(small_star)
-                       | f"Dedupe{i}" >> beam.Distinct())
+                       | f"SmallStar{i}" >> beam.FlatMap(small_star))
+        current = current | "DistinctEdges" >> beam.Distinct()
         labels = current | "LeafLabels" >> beam.Map(lambda e: (e[0], e[1]) if e[1] < e[0] else (e[1], e[0]))
         centres = (current
                    | "CentreOf" >> beam.Map(lambda e: min(e))
