@@ -13,7 +13,17 @@ import os
 import sys
 import time
 
-from pipeline import assembly
+
+class _DropBeamImportNoise(logging.Filter):
+    """Hide Beam's import-time warning about optional GCP libraries (not a user problem)."""
+
+    def filter(self, record):
+        return not str(record.msg).startswith("apitools not found")
+
+
+logging.getLogger().addFilter(_DropBeamImportNoise())
+
+from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, available_presets, load_config
 from pipeline.options import OptionsError, make_options, make_runner
 from transforms.read import InputError, list_inputs
