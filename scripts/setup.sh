@@ -7,4 +7,4 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-.venv/bin/python -c "import apache_beam, ftfy, datasketch, regex, yaml" 
+.venv/bin/python -c "import logging; logging.disable(logging.WARNING); import apache_beam, ftfy, datasketch, regex, yaml"
