@@ -105,6 +105,8 @@ def finalize(output_dir, job_stats, extra):
     stats["conserved"] = counts["read"] == counts["kept"] + counts["duplicates"] + counts["rejected"]
     _write_json(f"{output_dir}/stats.json", stats)
     FileSystems.delete([f"{output_dir}/{JOB_STATS}"])
+    from pipeline.report import write_report
+    write_report(output_dir, stats)
     if not stats["conserved"]:
         raise ConservationError(
             f"records lost: read={counts['read']} but kept+duplicates+rejected="
