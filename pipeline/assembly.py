@@ -12,6 +12,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedup import Deduplicate
 from transforms.filter import FilterDocs
+from transforms.ids import AssignUniqueIds
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
 from transforms.read import ReadDocuments
@@ -49,7 +50,9 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``."""
     compress = cfg["output"]["compress"]
     read = pipeline | "Read" >> ReadDocuments(specs, cfg["input"])
-    docs = read.docs | "FanOut" >> beam.Reshuffle()
+    ids = ((read.docs, read[REJECTED])
+           | "UniqueIds" >> AssignUniqueIds(cfg["input"].get("duplicate_ids", "qualify")))
+    docs = ids.docs
     normalized = docs | "Normalize" >> Normalize(cfg["normalize"])
     cleaned = normalized | "StripJunk" >> StripJunk(cfg["junk"])
     filtered = cleaned.docs | "Filter" >> FilterDocs(cfg["filter"])
@@ -59,7 +62,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
         kept = filtered.docs | "NoDedup" >> beam.Map(_no_dedup)
         duplicates = pipeline | "NoDuplicates" >> beam.Create([])
         violations = pipeline | "NoViolations" >> beam.Create([0])
-    rejected = ((read[REJECTED], cleaned[REJECTED], filtered[REJECTED])
+    rejected = ((ids[REJECTED], cleaned[REJECTED], filtered[REJECTED])
                 | "AllRejected" >> beam.Flatten())
 
     kept | "WriteClean" >> WriteJsonlShards(output_dir, "clean", num_shards, CLEAN_FIELDS, compress)

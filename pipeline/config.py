@@ -21,6 +21,8 @@ RULE_KEYS = {"name", "scope", "pattern", "replace", "ignore_case", "max_lines", 
              "description", "example"}
 SCHEMES = ("affine32", "affine64", "legacy")
 DECODE_POLICIES = ("detect", "replace", "reject")
+DUPLICATE_ID_POLICIES = ("qualify", "reject")
+NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)
 
 
 class ConfigError(Exception):
@@ -111,9 +113,45 @@ def _check_type(path, value, expected):
 
 
 def _check_range(path, value, low, high=None):
-    if value < low or (high is not None and value > high):
+    if value != value or value < low or (high is not None and value > high):  # NaN fails too
         span = f"between {low} and {high}" if high is not None else f">= {low}"
         raise ConfigError(f"config key {path!r} must be {span}, got {value!r}")
+
+
+def _check_ftfy(path, options):
+    """Check ``normalize.ftfy``: known option names, each with a value ftfy accepts."""
+    unknown = set(options) - set(DEFAULT_FTFY)
+    if unknown:
+        raise ConfigError(f"unknown ftfy option(s) {sorted(unknown)} in {path!r} "
+                          f"(known: {', '.join(sorted(DEFAULT_FTFY))})")
+    for name, value in options.items():
+        where = f"{path}.{name}"
+        if name == "unescape_html":
+            if value not in (True, False, "auto"):
+                raise ConfigError(f"config key {where!r} must be true, false or 'auto', got {value!r}")
+        elif name == "normalization":
+            if value not in NORMALIZATIONS:
+                raise ConfigError(f"config key {where!r} must be one of NFC, NFD, NFKC, NFKD or null, "
+                                  f"got {value!r}")
+        elif name == "max_decode_length":
+            _check_type(where, value, 1)
+            _check_range(where, value, 1)
+        else:
+            _check_type(where, value, True)
+
+
+def _check_input(i):
+    """Check the ``input`` section: non-empty field names, size cap, decode and id policies."""
+    for key in ("text_field", "id_field"):
+        if not i[key]:
+            raise ConfigError(f"config key 'input.{key}' must be a non-empty string")
+    _check_range("input.max_doc_bytes", i["max_doc_bytes"], 1)
+    if i["decode_errors"] not in DECODE_POLICIES:
+        raise ConfigError(f"config key 'input.decode_errors' must be one of {list(DECODE_POLICIES)}, "
+                          f"got {i['decode_errors']!r}")
+    if i["duplicate_ids"] not in DUPLICATE_ID_POLICIES:
+        raise ConfigError(f"config key 'input.duplicate_ids' must be one of {list(DUPLICATE_ID_POLICIES)}, "
+                          f"got {i['duplicate_ids']!r}")
 
 
 def validate_rules(rules):
@@ -152,10 +190,10 @@ def validate(cfg, default):
             if key == "rules" or expected is None:
                 continue
             if isinstance(expected, dict):
+                if not isinstance(value, dict):
+                    raise ConfigError(f"config key {path!r} must be a mapping, got {value!r}")
                 if key == "ftfy":
-                    unknown = set(value) - set(DEFAULT_FTFY)
-                    if unknown:
-                        raise ConfigError(f"unknown ftfy option(s) {sorted(unknown)} in 'normalize.ftfy'")
+                    _check_ftfy(path, value)
                     continue
                 walk(value, expected, path + ".")
             elif path != "output.shards":
@@ -163,9 +201,7 @@ def validate(cfg, default):
     walk(cfg, default, "")
     validate_rules(cfg["junk"]["rules"])
     d, f, i = cfg["dedup"], cfg["filter"], cfg["input"]
-    _check_range("input.max_doc_bytes", i["max_doc_bytes"], 1)
-    if i["decode_errors"] not in DECODE_POLICIES:
-        raise ConfigError(f"config key 'input.decode_errors' must be one of {list(DECODE_POLICIES)}")
+    _check_input(i)
     _check_range("junk.regex_timeout_s", cfg["junk"]["regex_timeout_s"], 0.001)
     _check_range("filter.min_words", f["min_words"], 0)
     _check_range("dedup.threshold", d["threshold"], 0.01, 1.0)

@@ -12,9 +12,16 @@ FileSystems, so local paths and ``gs://`` work alike. Nothing is skipped silentl
 line, an empty or binary file, an oversized document or a corrupt archive becomes a
 rejected record with stage ``read``.
 """
+import bz2
+import contextlib
+import gzip
+import io
 import json
 import os
 import posixpath
+import zlib
+
+import zstandard
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -26,6 +33,7 @@ TEXT_EXTS = (".txt", ".md")
 JSONL_EXTS = (".jsonl", ".ndjson")
 COMPRESSED_EXTS = (".gz", ".bz2", ".zst")
 STAGE = "read"
+CHUNK = 1 << 20
 
 
 class InputError(Exception):
@@ -143,19 +151,59 @@ def _rel_source(spec):
     return path[len(root):].lstrip("/") if path.startswith(root) else path
 
 
+def _error_reason(exc):
+    """Reason name for an exception raised while reading a file."""
+    if isinstance(exc, EOFError):
+        return "truncated_file"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile, zstandard.ZstdError, OSError, ValueError)):
+        return "corrupt_file"
+    return "read_error"
+
+
+def _error_detail(spec, exc, kept):
+    return (f"cannot read {_rel_source(spec)} to the end: {type(exc).__name__}: {exc}; {kept}")
+
+
+def _read_capped(handle, limit, parts):
+    """Read up to ``limit + 1`` bytes into ``parts`` (chunk by chunk, so a failure keeps what came)."""
+    size = 0
+    while size <= limit:
+        chunk = handle.read(min(CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
 def read_text_file(spec, handle, cfg):
-    """Yield the one document (or rejected record) of a .txt/.md file opened as ``handle``."""
+    """Yield the one document (or rejected record) of a .txt/.md file opened as ``handle``.
+
+    A file that cannot be read to the end (truncated or corrupt archive) is an incomplete
+    document: it is rejected (``truncated_file`` / ``corrupt_file``) with its readable start
+    in the rejected record's text, never kept as if it were whole.
+    """
     source = _rel_source(spec)
     doc_id = relative_id(spec["path"], spec["root"])
     limit = cfg["max_doc_bytes"]
-    raw = handle.read(limit + 1)
+    parts = []
+    try:
+        raw = _read_capped(handle, limit, parts)
+    except Exception as exc:  # noqa: BLE001 - any read failure becomes a rejected record
+        partial = b"".join(parts)
+        yield _rejected(doc_id, source, _error_reason(exc), _error_detail(
+            spec, exc, f"the document is incomplete ({len(partial)} readable bytes, start kept "
+                       f"in this record) and is not kept"), partial[:4000])
+        return
     if not raw:
         yield _rejected(doc_id, source, "empty_file", "the file has no bytes")
     elif len(raw) > limit:
         yield _rejected(doc_id, source, "too_large",
-                        f"document exceeds input.max_doc_bytes={limit}", raw[:2000])
+                        f"document is larger than input.max_doc_bytes={limit} bytes; "
+                        f"raise the cap or split the file", raw[:4000])
     elif looks_binary(raw):
-        yield _rejected(doc_id, source, "binary_file", "NUL bytes: not a text file")
+        yield _rejected(doc_id, source, "binary_file",
+                        "NUL bytes in the first 8 KiB: not a text file (image or other binary?)")
     else:
         yield from _decoded_doc(doc_id, source, raw, cfg, {})
 
@@ -163,72 +211,202 @@ def read_text_file(spec, handle, cfg):
 def _decoded_doc(doc_id, source, raw, cfg, meta):
     text, encoding = decode_bytes(raw, cfg["decode_errors"])
     if text is None:
-        yield _rejected(doc_id, source, "invalid_utf8", "bytes are not valid UTF-8 (decode_errors=reject)")
+        yield _rejected(doc_id, source, "invalid_utf8",
+                        "bytes are not valid UTF-8 (input.decode_errors=reject; use detect or replace "
+                        "to decode them)", raw[:4000])
         return
     if encoding != "utf-8":
         meta = dict(meta, source_encoding=encoding)
-    yield make_doc(doc_id, text, source, meta)
+    yield _with_pos(make_doc(doc_id, text, source, meta), 0)
 
 
-def _rejected(doc_id, source, reason, detail, raw=b""):
+def _with_pos(record, pos):
+    """Add the position of the record in its file (line number, 0 for a whole file)."""
+    record["pos"] = pos
+    return record
+
+
+def _rejected(doc_id, source, reason, detail, raw=b"", pos=0):
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    return beam.pvalue.TaggedOutput(REJECTED, make_rejected(doc_id, source, STAGE, reason, detail, text))
+    return beam.pvalue.TaggedOutput(REJECTED, _with_pos(
+        make_rejected(doc_id, source, STAGE, reason, detail, text), pos))
 
 
-def parse_json_line(doc_id, source, raw, cfg):
-    """Yield the document (or rejected record) of one JSONL line given as bytes."""
+def parse_json_line(doc_id, source, raw, cfg, pos=0):
+    """Yield the document (or rejected record) of one JSONL line given as bytes.
+
+    ``doc_id`` is the fallback id (``<file>:<line>``) used when the line has no usable id.
+    """
     text_field, id_field = cfg["text_field"], cfg["id_field"]
     text, encoding = decode_bytes(raw, cfg["decode_errors"])
     if text is None:
-        yield _rejected(doc_id, source, "invalid_utf8", "line is not valid UTF-8 (decode_errors=reject)", raw)
+        yield _rejected(doc_id, source, "invalid_utf8",
+                        "line is not valid UTF-8 (input.decode_errors=reject; use detect or replace "
+                        "to decode it)", raw, pos)
         return
     try:
         obj = json.loads(text)
     except ValueError as exc:
-        yield _rejected(doc_id, source, "invalid_json", f"broken JSON: {exc}", text)
+        yield _rejected(doc_id, source, "invalid_json", f"broken JSON: {exc}", text, pos)
         return
     if not isinstance(obj, dict):
-        yield _rejected(doc_id, source, "not_an_object", f"JSON line is a {type(obj).__name__}, not an object", text)
+        yield _rejected(doc_id, source, "not_an_object",
+                        f"JSON line is {_a(_json_type(obj))}, not an object", text, pos)
         return
-    if id_field in obj and obj[id_field] is not None:
+    if id_field in obj and obj[id_field] is not None and not isinstance(obj[id_field], (dict, list)):
         doc_id = str(obj[id_field])
     if text_field not in obj:
-        yield _rejected(doc_id, source, "missing_text_field", f"no field {text_field!r}", text)
+        yield _rejected(doc_id, source, "missing_text_field",
+                        f"no field {text_field!r} (input.text_field); fields present: "
+                        f"{sorted(obj)[:10]}", text, pos)
         return
     body = obj[text_field]
     if not isinstance(body, str):
-        kind = "null" if body is None else type(body).__name__
-        yield _rejected(doc_id, source, "text_not_string", f"field {text_field!r} is {kind}, not a string", text)
+        yield _rejected(doc_id, source, "text_not_string",
+                        f"field {text_field!r} is {_json_type(body)}, not a string", text, pos)
         return
     meta = {k: v for k, v in obj.items() if k not in (text_field, id_field)}
     if encoding != "utf-8":
         meta["source_encoding"] = encoding
-    yield make_doc(doc_id, body, source, meta)
+    yield _with_pos(make_doc(doc_id, body, source, meta), pos)
+
+
+def _a(noun):
+    """``noun`` with its indefinite article ('an array', 'a string')."""
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+def _json_type(value):
+    """JSON name of a parsed value's type (null, boolean, number, string, array, object)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
 def read_jsonl_file(spec, handle, cfg):
-    """Yield the documents (and rejected records) of a JSONL file opened as ``handle``."""
+    """Yield the documents (and rejected records) of a JSONL file opened as ``handle``.
+
+    Lines are read one at a time; when the file cannot be read to the end (truncated or
+    corrupt archive) every complete line before the failure is kept and one rejected record
+    (id ``<file>:<next line>``) reports the failure with the file name.
+    """
     source = _rel_source(spec)
     limit = cfg["max_doc_bytes"]
+    try:
+        head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
+    except Exception:  # noqa: BLE001 - the read loop below reports the failure
+        head = b""
+    if looks_binary(head):
+        yield _rejected(source, source, "binary_file",
+                        "NUL bytes in the first 8 KiB: not a JSONL text file (image or other binary?)")
+        return
     lineno, blank = 0, 0
     while True:
-        raw = handle.readline(limit + 1)
-        if not raw:
+        try:
+            raw = handle.readline(limit + 1)
+            oversized = len(raw) > limit and not raw.endswith(b"\n")
+            while oversized and raw and not raw.endswith(b"\n"):  # skip the rest of the line
+                raw = handle.readline(limit + 1)
+        except Exception as exc:  # noqa: BLE001 - any read failure becomes a rejected record
+            yield _rejected(f"{source}:{lineno + 1}", source, _error_reason(exc), _error_detail(
+                spec, exc, f"the {lineno} line(s) before line {lineno + 1} were read and kept"),
+                pos=lineno + 1)
+            return
+        if not raw and not oversized:
             break
         lineno += 1
         doc_id = f"{source}:{lineno}"
-        if len(raw) > limit and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):  # skip the rest of the oversized line
-                raw = handle.readline(limit + 1)
-            yield _rejected(doc_id, source, "too_large", f"line exceeds input.max_doc_bytes={limit}")
+        if oversized:
+            yield _rejected(doc_id, source, "too_large",
+                            f"line {lineno} is larger than input.max_doc_bytes={limit} bytes; "
+                            f"raise the cap or split the record", pos=lineno)
+            if not raw:
+                break
             continue
+        if lineno == 1 and looks_binary(raw):
+            yield _rejected(source, source, "binary_file",
+                            "NUL bytes in the first line: not a JSONL text file (image or other binary?)")
+            return
         raw = raw.rstrip(b"\r\n")
         if not raw.strip():
             blank += 1
             continue
-        yield from parse_json_line(doc_id, source, raw, cfg)
+        yield from parse_json_line(doc_id, source, raw, cfg, lineno)
     if lineno == 0 or lineno == blank:
         yield _rejected(source, source, "empty_file", "the file has no JSON lines")
+
+
+class _ZstdReader(io.RawIOBase):
+    """A raw binary stream of the decompressed content of a (multi-frame) zstd stream.
+
+    Unlike a plain decompressor it raises EOFError when the input ends inside a frame, so a
+    truncated ``.zst`` file is reported instead of silently read as shorter.
+    """
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = raw
+        self.dobj = None
+        self.buf, self.pos = b"", 0
+        self.done = False
+        self.error = None  # raised once the data decoded before it has been read
+
+    def readable(self):
+        return True
+
+    def _feed(self, data):
+        out = []
+        while data:
+            if self.dobj is None:
+                self.dobj = zstandard.ZstdDecompressor().decompressobj()
+            try:
+                out.append(self.dobj.decompress(data))
+            except zstandard.ZstdError as exc:
+                self.error, self.done = exc, True
+                break
+            if self.dobj.eof:
+                data, self.dobj = self.dobj.unused_data, None
+            else:
+                data = b""
+        return b"".join(out)
+
+    def readinto(self, buffer):
+        if self.pos >= len(self.buf) and self.error is not None:
+            raise self.error
+        while self.pos >= len(self.buf) and not self.done:
+            chunk = self.raw.read(CHUNK)
+            if not chunk:
+                self.done = True
+                if self.dobj is not None:
+                    raise EOFError("zstd stream ends inside a frame (truncated file)")
+                break
+            self.buf, self.pos = self._feed(chunk), 0
+        if self.pos >= len(self.buf) and self.error is not None:
+            raise self.error
+        n = min(len(buffer), len(self.buf) - self.pos)
+        buffer[:n] = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return n
+
+
+def open_input(path, stack):
+    """Open ``path`` for reading as decompressed bytes (by extension); register closers on ``stack``.
+
+    Decompression is done here rather than by Beam so that a truncated or corrupt archive
+    raises (EOFError / zlib.error / ZstdError) after yielding everything readable before it.
+    """
+    raw = stack.enter_context(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
+    if path.endswith(".gz"):
+        return stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+    if path.endswith(".bz2"):
+        return stack.enter_context(bz2.BZ2File(raw, mode="rb"))
+    if path.endswith(".zst"):
+        return stack.enter_context(io.BufferedReader(_ZstdReader(raw), CHUNK))
+    return raw
 
 
 class ReadFile(beam.DoFn):
@@ -241,15 +419,17 @@ class ReadFile(beam.DoFn):
         source = _rel_source(spec)
         if spec["kind"] is None:
             yield _rejected(source, source, "unsupported_file",
-                            "extension is not one of .txt .md .jsonl .ndjson (optionally .gz .bz2 .zst)")
+                            "extension is not one of .txt .md .jsonl .ndjson (optionally .gz .bz2 .zst); "
+                            "rename or convert the file")
             return
         reader = read_text_file if spec["kind"] == "text" else read_jsonl_file
         try:
-            with FileSystems.open(spec["path"], compression_type=CompressionTypes.AUTO) as handle:
+            with contextlib.ExitStack() as stack:
+                handle = open_input(spec["path"], stack)
                 yield from reader(spec, handle, self.cfg)
-        except Exception as exc:  # corrupt archive, unreadable file: keep what was read, report
-            yield _rejected(f"{source}#error", source, "read_error",
-                            f"{type(exc).__name__}: {exc} (records before the error were kept)")
+        except Exception as exc:  # noqa: BLE001 - cannot open: one rejected record names the file
+            yield _rejected(source, source, "read_error",
+                            f"cannot open {source}: {type(exc).__name__}: {exc}")
 
 
 class ReadDocuments(beam.PTransform):

@@ -1,0 +1,136 @@
+"""Unique ids: the duplicate-id policy, applied right after reading.
+
+Two input records may carry the same id (the same ``id`` field in two JSONL files, or twice
+in one file). Every record read (documents and read-stage rejections alike) is grouped by id
+with a GroupByKey; inside a group the *first occurrence* keeps the id, where first means the
+smallest ``(source path, line number, content)``, so the choice does not depend on input or
+worker order. Every later occurrence is handled by ``input.duplicate_ids``:
+
+- ``qualify`` (default): its id becomes ``<source>#<id>`` (``<source>#<id>#<k>`` for the
+  k-th occurrence inside one source) and the original id is kept in ``meta.original_id``;
+- ``reject``: it goes to ``rejected`` (stage ``ids``, reason ``duplicate_id``) under the
+  qualified id, naming the source that kept the id.
+
+A second GroupByKey on the final ids catches the rare qualified id that equals a real id:
+such a record is rejected as ``duplicate_id`` (with a ``#dup<n>`` suffix), so ids in the
+outputs are unique whatever the input.
+"""
+import json
+
+import apache_beam as beam
+
+from transforms.records import REJECTED, make_rejected
+
+POLICIES = ("qualify", "reject")
+STAGE = "ids"
+DOC, REJ = "doc", "rejected"
+
+
+def occurrence_key(tagged):
+    """Sort key of one ``(kind, record)`` inside an id group: source, position, then content.
+
+    >>> occurrence_key(("doc", {"id": "a", "source": "b.jsonl", "pos": 2, "text": "t"}))[:2]
+    ('b.jsonl', 2)
+    """
+    kind, record = tagged
+    return (record.get("source", ""), record.get("pos", 0), kind,
+            json.dumps(record, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def qualified_id(source, record_id, k=1):
+    """The id of a later occurrence: ``<source>#<id>``, or ``<source>#<id>#<k>`` for k > 1.
+
+    >>> qualified_id("b.jsonl", "42"), qualified_id("b.jsonl", "42", 2)
+    ('b.jsonl#42', 'b.jsonl#42#2')
+    """
+    return f"{source}#{record_id}" if k == 1 else f"{source}#{record_id}#{k}"
+
+
+def _duplicate_rejection(record, new_id, detail):
+    out = make_rejected(new_id, record.get("source", ""), STAGE, "duplicate_id", detail,
+                        record.get("text", ""))
+    out["pos"] = record.get("pos", 0)
+    return out
+
+
+def resolve_id_group(record_id, tagged_records, policy):
+    """Give every record of one id group a unique id under ``policy``.
+
+    ``tagged_records`` are ``(kind, record)`` pairs (kind 'doc' or 'rejected') sharing
+    ``record_id``. Returns the pairs in occurrence order: the first unchanged, the later
+    ones qualified (``qualify``) or turned into ``duplicate_id`` rejections (``reject``).
+
+    >>> out = resolve_id_group("x", [("doc", {"id": "x", "source": "b", "text": "2"}),
+    ...                              ("doc", {"id": "x", "source": "a", "text": "1"})], "qualify")
+    >>> [(r["id"], r["source"]) for _, r in out]
+    [('x', 'a'), ('b#x', 'b')]
+    """
+    ordered = sorted(tagged_records, key=occurrence_key)
+    first_source = ordered[0][1].get("source", "")
+    per_source = {}
+    out = [ordered[0]]
+    for kind, record in ordered[1:]:
+        source = record.get("source", "")
+        per_source[source] = per_source.get(source, 0) + 1
+        k = per_source[source] + (1 if source == first_source else 0)
+        new_id = qualified_id(source, record_id, k)
+        if policy == "reject" and kind == DOC:
+            out.append((REJ, _duplicate_rejection(
+                record, new_id, f"id {record_id!r} is already used by the record from "
+                                f"{first_source} (input.duplicate_ids=reject)")))
+            continue
+        record = dict(record, id=new_id)
+        if kind == DOC:
+            record["meta"] = dict(record.get("meta") or {}, original_id=record_id)
+        out.append((kind, record))
+    return out
+
+
+def resolve_collisions(final_id, tagged_records):
+    """Second pass: keep one record per final id; reject the others as ``duplicate_id``.
+
+    A record whose id was never qualified wins; the others get ``<id>#dup<n>`` ids.
+    """
+    ordered = sorted(tagged_records, key=lambda t: ("original_id" in (t[1].get("meta") or {}),)
+                     + occurrence_key(t))
+    out = [ordered[0]]
+    for n, (kind, record) in enumerate(ordered[1:], start=1):
+        out.append((REJ, _duplicate_rejection(
+            record, f"{final_id}#dup{n}",
+            f"qualified id {final_id!r} equals an id already in the input")))
+    return out
+
+
+def _split(tagged):
+    kind, record = tagged
+    if kind == DOC:
+        yield record
+    else:
+        yield beam.pvalue.TaggedOutput(REJECTED, record)
+
+
+class AssignUniqueIds(beam.PTransform):
+    """(docs, rejected) -> DoOutputsTuple(docs, rejected) with every id unique (see module doc)."""
+
+    def __init__(self, policy="qualify"):
+        super().__init__()
+        if policy not in POLICIES:
+            raise ValueError(f"duplicate-id policy must be one of {POLICIES}, got {policy!r}")
+        self.policy = policy
+
+    def expand(self, pcolls):
+        docs, rejected = pcolls
+        policy = self.policy
+        tagged = ((docs | "TagDocs" >> beam.Map(lambda d: (d["id"], (DOC, d))),
+                   rejected | "TagRejected" >> beam.Map(lambda r: (r["id"], (REJ, r))))
+                  | "AllRead" >> beam.Flatten())
+        first = (tagged
+                 | "GroupById" >> beam.GroupByKey()
+                 | "ResolveIds" >> beam.FlatMapTuple(
+                     lambda rid, recs: resolve_id_group(rid, list(recs), policy)))
+        return (first
+                | "KeyByFinalId" >> beam.Map(lambda t: (t[1]["id"], t))
+                | "GroupByFinalId" >> beam.GroupByKey()
+                | "ResolveCollisions" >> beam.FlatMapTuple(
+                    lambda fid, recs: resolve_collisions(fid, list(recs)))
+                | "Split" >> beam.FlatMap(_split).with_outputs(REJECTED, main="docs"))
