@@ -26,10 +26,22 @@ logging.getLogger().addFilter(_DropBeamImportNoise())
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, available_presets, load_config
 from pipeline.options import OptionsError, make_options, make_runner
+from pipeline import progress  # noqa: E402
+from pipeline.inspect import InspectError  # noqa: E402
 from transforms.read import InputError, list_inputs
 
 BYTES_PER_SHARD = 128 * 1024 * 1024
 EXIT_USAGE, EXIT_FAILED = 2, 1
+
+
+def _subcommand(name):
+    def call(args):
+        from pipeline import inspect as inspect_cmd, rules_cmd, tune
+        return {"inspect": inspect_cmd, "tune": tune, "rules": rules_cmd}[name].command(args)
+    return call
+
+
+SUBCOMMANDS = {name: _subcommand(name) for name in ("inspect", "tune", "rules")}
 
 
 class UsageError(Exception):
@@ -60,6 +72,11 @@ def build_parser():
                      help="override one config value, e.g. --set dedup.threshold=0.85 (repeatable)")
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
+                     help="seconds between progress lines on stderr (default 2 on a terminal, 10 otherwise)")
+    from pipeline import inspect as inspect_cmd, rules_cmd, tune
+    for module in (inspect_cmd, tune, rules_cmd):
+        module.add_parser(sub)
     return parser
 
 
@@ -138,8 +155,9 @@ def run_command(args, beam_args):
     started = time.time()
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     assembly.build(pipeline, cfg, specs, output_dir, num_shards)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with _progress(args, options, pipeline, specs):
+        result = pipeline.run()
+        result.wait_until_finish()
     if _is_dry_run(options):
         print("textwash: dry run: the job graph was built and not executed", file=sys.stderr)
         return None
@@ -152,8 +170,25 @@ def run_command(args, beam_args):
         raise assembly.ConservationError(
             f"clustering did not converge in dedup.max_cc_rounds={cfg['dedup']['max_cc_rounds']} "
             f"rounds ({stats['dedup']['cc_violations']} nodes unresolved); raise it and re-run")
-    print(format_summary(stats))
+    print(progress.summary_table(stats))
     return stats
+
+
+def _progress(args, options, pipeline, specs):
+    """A context manager printing live progress on stderr (in-process runner only), or a no-op."""
+    import contextlib
+
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+    if args.quiet or _is_dry_run(options):
+        return contextlib.nullcontext()
+    in_process = (options.view_as(StandardOptions).runner in (None, "DirectRunner", "FnApiRunner")
+                  and options.view_as(DirectOptions).direct_running_mode in (None, "in_memory"))
+    if not in_process or not progress.attach(pipeline):
+        print("textwash: live progress is only shown with the default in-process runner "
+              "(in_memory mode); see the runner's own monitoring", file=sys.stderr)
+        return contextlib.nullcontext()
+    every = args.progress_every or (2.0 if sys.stderr.isatty() else 10.0)
+    return progress.Reporter(progress.expected_bytes(specs), every=every)
 
 
 def _is_dry_run(options):
@@ -171,8 +206,13 @@ def main(argv=None):
         return EXIT_USAGE
     logging.basicConfig(level=logging.WARNING if not getattr(args, "quiet", False) else logging.ERROR)
     try:
-        run_command(args, beam_args)
-    except (ConfigError, InputError, UsageError, OptionsError) as exc:
+        if args.command == "run":
+            run_command(args, beam_args)
+        else:
+            if beam_args:
+                raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
+            return SUBCOMMANDS[args.command](args)
+    except (ConfigError, InputError, UsageError, OptionsError, InspectError) as exc:
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except assembly.ConservationError as exc:

@@ -1,0 +1,217 @@
+"""Progress of local runs on stderr, and the final summary table.
+
+How progress is measured: ``attach(pipeline)`` adds one extra consumer (``ProgressTap``) to
+the documents entering normalization, so it is fused into the stage that does the heavy text
+work. The tap adds each document and its UTF-8 size to a process-wide ``TRACKER`` and to Beam
+Metrics counters (``textwash/docs_seen``, ``textwash/bytes_seen``, shown by Dataflow's UI).
+With the in-process runner (the default) the tap runs in the launcher process, so a
+``Reporter`` thread can read ``TRACKER`` every few seconds and print documents, MB, rate and
+an estimate of the time left (from the input size; for ``.gz`` files the uncompressed size
+is read from the gzip trailer). Other runners and ``multi_processing`` mode run the tap in
+other processes: there the CLI says that live progress is not available.
+"""
+import os
+import struct
+import sys
+import threading
+import time
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+
+class Tracker:
+    """Thread-safe counters of documents and bytes seen by the tap in this process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.docs = 0
+        self.bytes = 0
+
+    def add(self, docs, nbytes):
+        """Add ``docs`` documents of ``nbytes`` bytes."""
+        with self.lock:
+            self.docs += docs
+            self.bytes += nbytes
+
+    def reset(self):
+        """Set both counters back to zero (start of a run)."""
+        with self.lock:
+            self.docs = self.bytes = 0
+
+    def snapshot(self):
+        """``(docs, bytes)`` seen so far."""
+        with self.lock:
+            return self.docs, self.bytes
+
+
+TRACKER = Tracker()
+
+
+class ProgressTap(beam.DoFn):
+    """Count each document (and its UTF-8 text size); emits nothing."""
+
+    def setup(self):
+        self.docs = Metrics.counter("textwash", "docs_seen")
+        self.nbytes = Metrics.counter("textwash", "bytes_seen")
+
+    def process(self, doc):
+        size = len(doc.get("text", "").encode("utf-8", "replace"))
+        TRACKER.add(1, size)
+        self.docs.inc()
+        self.nbytes.inc(size)
+        return []
+
+
+def _find_input_of(pipeline, label):
+    """The main input PCollection of the top-level transform called ``label``, or None."""
+    for applied in pipeline.transforms_stack[0].parts:
+        if applied.full_label == label and applied.main_inputs:
+            return next(iter(applied.main_inputs.values()))
+    return None
+
+
+def attach(pipeline, label="Normalize"):
+    """Add a ProgressTap on the input of the top-level transform ``label``; True if found."""
+    pcoll = _find_input_of(pipeline, label)
+    if pcoll is None:
+        return False
+    pcoll | "ProgressTap" >> beam.ParDo(ProgressTap())
+    return True
+
+
+def expected_bytes(specs):
+    """Estimated text bytes of the inputs: file sizes, uncompressed size for local ``.gz`` files.
+
+    >>> expected_bytes([{"path": "gs://b/x.txt", "size": 10}])
+    10
+    """
+    total = 0
+    for spec in specs:
+        size = spec.get("size") or 0
+        path = spec["path"]
+        if path.endswith(".gz") and "://" not in path and size >= 18:
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(-4, os.SEEK_END)
+                    isize = struct.unpack("<I", handle.read(4))[0]
+                # ISIZE is the size mod 2**32: a large file smaller than its gzip has wrapped
+                while isize < size and size > (1 << 28):
+                    isize += 1 << 32
+                size = isize
+            except OSError:
+                pass
+        total += size
+    return total
+
+
+def _duration(seconds):
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def format_progress(docs, nbytes, elapsed, total_bytes):
+    """One progress line from counts so far, seconds elapsed and the expected total bytes.
+
+    >>> format_progress(1000, 5_000_000, 10.0, 10_000_000)
+    'textwash: 1,000 docs, 5.0 MB cleaned (50%), 100 docs/s, 0.50 MB/s, ~10s left'
+    >>> format_progress(1000, 10_000_000, 10.0, 10_000_000)
+    'textwash: 1,000 docs, 10.0 MB cleaned, 100 docs/s, 1.00 MB/s; grouping duplicates and writing'
+    """
+    rate_d = docs / elapsed if elapsed > 0 else 0.0
+    rate_b = nbytes / elapsed if elapsed > 0 else 0.0
+    head = f"textwash: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned"
+    rates = f"{rate_d:,.0f} docs/s, {rate_b / 1e6:.2f} MB/s"
+    if docs == 0:
+        return f"textwash: reading input ({_duration(elapsed)} elapsed)"
+    if total_bytes and nbytes < total_bytes:
+        left = (total_bytes - nbytes) / rate_b if rate_b > 0 else 0
+        pct = min(99, int(100 * nbytes / total_bytes))
+        return f"{head} ({pct}%), {rates}, ~{_duration(left)} left"
+    return f"{head}, {rates}; grouping duplicates and writing"
+
+
+class Reporter:
+    """Background thread printing ``format_progress`` lines to ``stream`` every ``every`` seconds.
+
+    On a terminal the line is rewritten in place; otherwise one line is printed per interval.
+    Use as a context manager around ``pipeline.run()``.
+    """
+
+    def __init__(self, total_bytes, every=2.0, stream=None):
+        self.total_bytes, self.every = total_bytes, every
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="textwash-progress", daemon=True)
+        self.started = self.last_change = 0.0
+        self.last_docs = 0
+
+    def _line(self):
+        docs, nbytes = TRACKER.snapshot()
+        now = time.time()
+        if docs != self.last_docs:
+            self.last_docs, self.last_change = docs, now
+        # no new document for a while: the cleaning stage is over, later stages are running
+        stalled = docs > 0 and now - self.last_change >= max(3.0, 1.5 * self.every)
+        return format_progress(docs, nbytes, now - self.started, 0 if stalled else self.total_bytes)
+
+    def _emit(self, line, final=False):
+        if self.tty:
+            self.stream.write("\r\033[K" + line + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def _loop(self):
+        while not self.stop.wait(self.every):
+            self._emit(self._line())
+
+    def __enter__(self):
+        TRACKER.reset()
+        self.started = time.time()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        docs, nbytes = TRACKER.snapshot()
+        elapsed = time.time() - self.started
+        self._emit(f"textwash: done: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned in {_duration(elapsed)}",
+                   final=True)
+        return False
+
+
+def summary_table(stats):
+    """The final summary of a run as an aligned text table (str)."""
+    c = stats["counts"]
+    read = c["read"] or 1
+    wall = stats.get("wall_time_s") or 0
+    mb = (stats.get("input_bytes") or 0) / 1e6
+    rows = [("read", c["read"], "")]
+    for key in ("kept", "duplicates", "rejected"):
+        rows.append((key, c[key], f"{100 * c[key] / read:5.1f} %"))
+        detail = stats.get("duplicates_by_kind" if key == "duplicates" else
+                           "rejected_by_reason" if key == "rejected" else "", {})
+        for name, n in sorted(detail.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append((f"  {name}", n, ""))
+    width = max(len(r[0]) for r in rows) + 2
+    lines = [f"read {c['read']} = kept {c['kept']} + duplicates {c['duplicates']} + rejected {c['rejected']}"
+             f"   [{'conserved' if stats.get('conserved') else 'NOT CONSERVED'}]",
+             f"{'':{width}}{'docs':>9}   share"]
+    lines += [f"{name:{width}}{n:>9,}   {share}".rstrip() for name, n, share in rows]
+    rules = stats.get("rules", {})
+    if rules:
+        top = sorted(rules.items(), key=lambda kv: (-kv[1]["lines"], kv[0]))
+        lines.append(f"{'junk lines':{width}}{sum(v['lines'] for v in rules.values()):>9,}   "
+                     + ", ".join(f"{k} {v['lines']}" for k, v in top[:5])
+                     + (", ..." if len(top) > 5 else ""))
+    rate = f"{c['read'] / wall:,.0f} docs/s, {mb / wall:.2f} MB/s" if wall else ""
+    lines.append(f"{'wall time':{width}}{wall:>8.1f}s   {mb:.2f} MB input, {rate}")
+    lines.append(f"outputs in {stats.get('output', '')} (open report.html)")
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""``textwash rules [--config FILE] [--preset NAME] [--set key=value]``: the junk rules in effect.
+
+For every rule: its name, scope, description, and what it does to its own ``example`` (the
+example is run through the real rule, so a rule whose example it does not remove is flagged).
+"""
+from transforms.junk import JunkRules, RuleTimeout, strip_junk
+
+
+def try_example(spec, timeout=1.0):
+    """Run one rule alone on its ``example``; return ``(removed fragments, text left)`` or None.
+
+    None means the rule has no example. ``removed`` is empty when the rule left the example alone.
+
+    >>> try_example({"name": "ad", "scope": "line", "pattern": "AD", "example": "AD"})
+    (['AD'], '')
+    """
+    example = spec.get("example")
+    if not example:
+        return None
+    rules = JunkRules([dict(spec, enabled=True)], timeout)
+    try:
+        kept, _, removed = strip_junk(str(example), rules)
+    except RuleTimeout:
+        return ["(timed out)"], str(example)
+    return [fragment for _, fragment in removed], kept
+
+
+def format_rules(cfg, source="configs/default.yaml"):
+    """Text listing of the junk rules of ``cfg`` (enabled first, then disabled) with examples."""
+    rules = cfg["junk"]["rules"]
+    enabled = [r for r in rules if r.get("enabled", True)]
+    disabled = [r for r in rules if not r.get("enabled", True)]
+    timeout = cfg["junk"].get("regex_timeout_s", 1.0)
+    lines = [f"{len(enabled)} junk rule(s) in effect ({source}); applied per line: inline rules first, "
+             "then whole-line rules, then top / bottom edge rules", ""]
+    for spec in enabled + disabled:
+        scope = spec["scope"]
+        extra = f", first/last {spec.get('max_lines', 3)} lines" if scope in ("top", "bottom") else ""
+        flags = ", ignore case" if spec.get("ignore_case") else ""
+        state = "" if spec.get("enabled", True) else "  (DISABLED)"
+        lines.append(f"{spec['name']}  [{scope}{extra}{flags}]{state}")
+        lines.append(f"  {spec.get('description') or '(no description)'}")
+        result = try_example(spec, timeout)
+        if result is None:
+            lines.append("  example: (none given)")
+        else:
+            removed, kept = result
+            lines.append(f"  example: {spec['example']!r}")
+            if not removed:
+                lines.append("  removes: NOTHING - the example does not match this rule")
+            else:
+                lines.append("  removes: " + ", ".join(repr(f) for f in removed)
+                             + (f"  keeps: {kept!r}" if kept else "  (the whole line)"))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def add_parser(sub):
+    """Register the ``rules`` subcommand on an argparse subparsers object."""
+    p = sub.add_parser("rules", help="list the junk rules in effect, with an example of what each removes",
+                       description="List the junk rules in effect (default config, or with a config "
+                                   "file / preset / overrides), each with its description and what "
+                                   "it removes from its example.")
+    p.add_argument("--config", metavar="FILE", help="YAML config merged over configs/default.yaml")
+    p.add_argument("--preset", metavar="NAME", help="a preset from configs/presets")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="override one config value (repeatable)")
+    return p
+
+
+def command(args):
+    """Run ``textwash rules``: print the listing; returns 0."""
+    from pipeline.config import load_config
+    cfg = load_config(args.config, args.preset, args.overrides)
+    parts = ["configs/default.yaml"] + ([f"preset {args.preset}"] if args.preset else []) \
+        + ([args.config] if args.config else []) + [f"--set {o}" for o in args.overrides]
+    print(format_rules(cfg, " + ".join(parts)), end="")
+    return 0
