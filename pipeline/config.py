@@ -6,6 +6,7 @@ key by key, lists such as ``junk.rules`` replace), applies ``dotted.key=value`` 
 (values parsed as YAML) and validates everything. Any problem raises ConfigError with a
 one-line message naming the key.
 """
+import codecs
 import copy
 import os
 
@@ -20,7 +21,7 @@ PRESET_DIR = os.path.join(CONFIG_DIR, "presets")
 RULE_KEYS = {"name", "scope", "pattern", "replace", "ignore_case", "max_lines", "enabled",
              "description", "example"}
 SCHEMES = ("affine32", "affine64", "legacy")
-DECODE_POLICIES = ("detect", "replace", "reject")
+DECODE_POLICIES = ("detect", "fallback", "replace", "reject")
 DUPLICATE_ID_POLICIES = ("qualify", "reject")
 NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)
 
@@ -149,6 +150,12 @@ def _check_input(i):
     if i["decode_errors"] not in DECODE_POLICIES:
         raise ConfigError(f"config key 'input.decode_errors' must be one of {list(DECODE_POLICIES)}, "
                           f"got {i['decode_errors']!r}")
+    try:
+        if not getattr(codecs.lookup(i["fallback_encoding"]), "_is_text_encoding", True):
+            raise LookupError
+    except LookupError:
+        raise ConfigError(f"config key 'input.fallback_encoding' names no known encoding: "
+                          f"{i['fallback_encoding']!r} (e.g. cp1252, latin-1, cp1251)") from None
     if i["duplicate_ids"] not in DUPLICATE_ID_POLICIES:
         raise ConfigError(f"config key 'input.duplicate_ids' must be one of {list(DUPLICATE_ID_POLICIES)}, "
                           f"got {i['duplicate_ids']!r}")
@@ -181,6 +188,40 @@ def validate_rules(rules):
             raise ConfigError(f"{label}: bad regex pattern: {error}")
 
 
+def validate_junk(junk):
+    """Check the junk-stage settings beyond types: names in ``disable``, choices, ranges, regexes."""
+    import regex
+    from transforms.boilerplate import GROUPS
+    from transforms.junk import HEURISTIC_SWITCHES
+    known = {r.get("name") for r in junk["rules"]} | set(HEURISTIC_SWITCHES) | {"heuristics", "boilerplate"}
+    for name in junk["disable"]:
+        if name not in known:
+            raise ConfigError(f"config key 'junk.disable' names unknown rule {name!r} (known: {sorted(known)})")
+    h = junk["heuristics"]
+    if h["context"]["keep_if"] not in ("either", "both"):
+        raise ConfigError("config key 'junk.heuristics.context.keep_if' must be either or both")
+    _check_range("junk.heuristics.context.window", h["context"]["window"], 1)
+    _check_range("junk.heuristics.good_line.min_words", h["good_line"]["min_words"], 1)
+    for key in ("min_stopword_ratio", "min_alpha_ratio"):
+        _check_range(f"junk.heuristics.good_line.{key}", h["good_line"][key], 0.0, 1.0)
+    for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score"):
+        _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0)
+    try:
+        regex.compile(h["comment_start"]["pattern"], regex.V1)
+    except regex.error as exc:
+        raise ConfigError(f"config key 'junk.heuristics.comment_start.pattern': bad regex: {exc}") from None
+    if not all(isinstance(p, str) and p for p in h["policy_line"]["phrases"]):
+        raise ConfigError("config key 'junk.heuristics.policy_line.phrases' must be a list of strings")
+    b = junk["boilerplate"]
+    if b["group_by"] not in GROUPS:
+        raise ConfigError(f"config key 'junk.boilerplate.group_by' must be one of {list(GROUPS)}")
+    _check_range("junk.boilerplate.min_docs", b["min_docs"], 2)
+    _check_range("junk.boilerplate.max_words", b["max_words"], 1)
+    for name, rule in junk["doc_ratios"].items():
+        if isinstance(rule, dict):
+            _check_range(f"junk.doc_ratios.{name}.max", rule["max"], 0.0)
+
+
 def validate(cfg, default):
     """Check types against the defaults, ranges and choices; raise ConfigError on the first problem."""
     def walk(node, ref, where):
@@ -200,6 +241,7 @@ def validate(cfg, default):
                 _check_type(path, value, expected)
     walk(cfg, default, "")
     validate_rules(cfg["junk"]["rules"])
+    validate_junk(cfg["junk"])
     d, f, i = cfg["dedup"], cfg["filter"], cfg["input"]
     _check_input(i)
     _check_range("junk.regex_timeout_s", cfg["junk"]["regex_timeout_s"], 0.001)

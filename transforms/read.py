@@ -13,6 +13,7 @@ line, an empty or binary file, an oversized document or a corrupt archive become
 rejected record with stage ``read``.
 """
 import bz2
+import codecs
 import contextlib
 import gzip
 import io
@@ -115,15 +116,22 @@ def relative_id(path, root):
     return split_kind(rel)[1]
 
 
-def decode_bytes(raw, policy):
+def decode_bytes(raw, policy, fallback="cp1252"):
     """Decode ``raw`` bytes as UTF-8; on failure apply ``policy``.
 
-    Returns ``(text, encoding)``; text is None when the policy is 'reject'.
-    'detect' asks charset-normalizer and falls back to cp1252 (never fails); 'replace'
-    uses U+FFFD for bad bytes.
+    Returns ``(text, encoding used)``; text is None when the policy is 'reject'.
+
+    - 'fallback': decode with the declared ``fallback`` encoding (bytes it does not define
+      become U+FFFD);
+    - 'detect': ask charset-normalizer; when its candidates tie between several legacy code
+      pages and ``fallback`` is one of them, ``fallback`` wins (short Western text is often
+      guessed as cp1250 otherwise); no candidate at all -> ``fallback``;
+    - 'replace': UTF-8 with U+FFFD for the bad bytes.
 
     >>> decode_bytes("caf\u00e9".encode("cp1252"), "replace")
     ('caf\ufffd', 'utf-8+replace')
+    >>> decode_bytes(b"caf\\xe9 cr\\xe8me", "detect")
+    ('café crème', 'cp1252')
     """
     try:
         return raw.decode("utf-8"), "utf-8"
@@ -133,11 +141,28 @@ def decode_bytes(raw, policy):
         return None, None
     if policy == "replace":
         return raw.decode("utf-8", errors="replace"), "utf-8+replace"
-    from charset_normalizer import from_bytes
-    best = from_bytes(raw).best()
-    if best is not None:
-        return str(best), best.encoding
-    return raw.decode("cp1252", errors="replace"), "cp1252"
+    if policy == "detect":
+        from charset_normalizer import from_bytes
+        matches = from_bytes(raw)
+        best = matches.best()
+        if best is not None:
+            tied = [m for m in matches if m.chaos <= best.chaos + 0.01]
+            if not any(_codec_name(fallback) in _charsets(m) for m in tied):
+                return str(best), best.encoding
+    return raw.decode(fallback, errors="replace"), fallback
+
+
+def _codec_name(name):
+    """Canonical Python codec name ('windows-1252' -> 'cp1252'), or the name itself if unknown."""
+    try:
+        return codecs.lookup(name).name.replace("-", "_")
+    except LookupError:
+        return name
+
+
+def _charsets(match):
+    """Canonical codec names a charset-normalizer match could come from."""
+    return {_codec_name(n) for n in (match.could_be_from_charset or [match.encoding])}
 
 
 def looks_binary(raw):
@@ -209,7 +234,7 @@ def read_text_file(spec, handle, cfg):
 
 
 def _decoded_doc(doc_id, source, raw, cfg, meta):
-    text, encoding = decode_bytes(raw, cfg["decode_errors"])
+    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg.get("fallback_encoding", "cp1252"))
     if text is None:
         yield _rejected(doc_id, source, "invalid_utf8",
                         "bytes are not valid UTF-8 (input.decode_errors=reject; use detect or replace "
@@ -238,7 +263,7 @@ def parse_json_line(doc_id, source, raw, cfg, pos=0):
     ``doc_id`` is the fallback id (``<file>:<line>``) used when the line has no usable id.
     """
     text_field, id_field = cfg["text_field"], cfg["id_field"]
-    text, encoding = decode_bytes(raw, cfg["decode_errors"])
+    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg.get("fallback_encoding", "cp1252"))
     if text is None:
         yield _rejected(doc_id, source, "invalid_utf8",
                         "line is not valid UTF-8 (input.decode_errors=reject; use detect or replace "
