@@ -106,7 +106,12 @@ def prepare_output(output_dir, overwrite):
     if others:
         raise UsageError(f"--output {output_dir!r} holds files textwash did not write "
                          f"(e.g. {os.path.basename(others[0])}); choose another directory")
-    FileSystems.delete(ours)
+    # the success marker goes first: an interrupted clean-up never leaves a run that looks complete
+    markers = [p for p in ours if os.path.basename(p) in (assembly.MARKER, "stats.json")]
+    if markers:
+        FileSystems.delete(markers)
+    if set(ours) - set(markers):
+        FileSystems.delete(sorted(set(ours) - set(markers)))
 
 
 def auto_shards(cfg, specs):
@@ -217,6 +222,17 @@ def main(argv=None):
         return EXIT_USAGE
     except assembly.ConservationError as exc:
         print(f"textwash: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("textwash: error: interrupted; the output directory holds no _SUCCESS marker "
+              "(incomplete run: re-run with --overwrite)", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a failed job: one line, no traceback (unless asked)
+        if os.environ.get("TEXTWASH_DEBUG"):
+            raise
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        print(f"textwash: error: the run failed ({type(exc).__name__}: {lines[-1][:300] if lines else ''}); "
+              f"no _SUCCESS was written. Set TEXTWASH_DEBUG=1 for the traceback", file=sys.stderr)
         return EXIT_FAILED
     return 0
 
