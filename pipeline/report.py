@@ -19,7 +19,8 @@ from apache_beam.io.filesystems import FileSystems
 
 REPORT_NAME = "report.html"
 TOP_CLUSTERS = 6          # largest clusters shown
-MEMBERS_PER_CLUSTER = 4   # members shown beside their representative
+MEMBERS_PER_CLUSTER = 4   # near-duplicate members shown beside their representative
+MAX_EXACT_IDS = 20        # ids of exact copies listed per cluster
 EXAMPLES_PER_REASON = 3   # rejected examples per reason
 CLEANED_DOCS = 5          # cleaned documents shown with their removed lines
 MAX_REMOVED_LINES = 40    # removed lines shown per cleaned document
@@ -94,11 +95,18 @@ def collect(output_dir):
                 heapq.heappush(top, item)
             elif item[:2] > top[0][:2]:
                 heapq.heapreplace(top, item)
-    clusters = {cid: {"cluster_id": cid, "size": n + 1, "rep_id": rid, "rep_text": text, "members": []}
+    clusters = {cid: {"cluster_id": cid, "size": n + 1, "rep_id": rid, "rep_text": text, "members": [],
+                      "exact": 0, "exact_ids": []}
                 for n, _, cid, text, rid in top}
     for rec in iter_records(output_dir, "duplicates"):
         c = clusters.get(rec["cluster_id"])
-        if c is not None and len(c["members"]) < MEMBERS_PER_CLUSTER:
+        if c is None:
+            continue
+        if rec["kind"] == "exact":
+            c["exact"] += 1
+            if len(c["exact_ids"]) < MAX_EXACT_IDS:
+                c["exact_ids"].append(rec["id"])
+        elif len(c["members"]) < MEMBERS_PER_CLUSTER:
             c["members"].append({"id": rec["id"], "kind": rec["kind"], "similarity": rec["similarity"],
                                  "text": cut(rec["text"])})
     rejected = {}
@@ -141,12 +149,12 @@ def word_diff(a, b):
     return "".join(left), "".join(right)
 
 
-def bar_chart(items, width=760, label_width=200, unit=""):
+def bar_chart(items, width=960, label_width=220, unit=""):
     """Inline SVG horizontal bar chart of ``[(label, value, note)]`` (empty string if no items)."""
     if not items:
         return '<p class="muted">nothing to show</p>'
     top = max(v for _, v, _ in items) or 1
-    row, span = 22, width - label_width - 120
+    row, span = 22, width - label_width - 220
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(items) + 6}" '
              f'role="img">']
     for i, (label, value, note) in enumerate(items):
@@ -217,8 +225,13 @@ def render(stats, samples):
                        f'similarity {m["similarity"]} (left: representative, right: member; '
                        f'<del>only left</del> <ins>only right</ins>)</div>'
                        f'<div class="pair"><div class="txt">{left}</div><div class="txt">{right}</div></div>')
-        if cl["size"] - 1 > len(cl["members"]):
-            out.append(f'<p class="muted">… and {cl["size"] - 1 - len(cl["members"])} more member(s)</p>')
+        if cl["exact"]:
+            more = f' and {cl["exact"] - len(cl["exact_ids"])} more' if cl["exact"] > len(cl["exact_ids"]) else ""
+            out.append(f'<p>{cl["exact"]} exact cop(ies) of the representative (identical cleaned text): '
+                       f'{html.escape(", ".join(cl["exact_ids"]))}{more}</p>')
+        hidden = cl["size"] - 1 - cl["exact"] - len(cl["members"])
+        if hidden > 0:
+            out.append(f'<p class="muted">… and {hidden} more near duplicate(s)</p>')
 
     out.append("<h2>Rejected records by reason</h2>")
     if not samples["rejected"]:
