@@ -192,8 +192,9 @@ def _error_detail(spec, exc, kept):
 def _read_capped(handle, limit, parts):
     """Read up to ``limit + 1`` bytes into ``parts`` (chunk by chunk, so a failure keeps what came)."""
     size = 0
+    read = getattr(handle, "read1", handle.read)  # one decompression step at a time
     while size <= limit:
-        chunk = handle.read(min(CHUNK, limit + 1 - size))
+        chunk = read(min(CHUNK, limit + 1 - size))
         if not chunk:
             break
         parts.append(chunk)
