@@ -12,6 +12,8 @@ Every rule has a ``name`` and a ``scope``:
 Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeout; a rule
 that times out sends the document to ``rejected`` with the rule's name instead of stalling.
 """
+import copy
+
 import apache_beam as beam
 import regex
 
@@ -107,8 +109,8 @@ def _strip_edge(lines, rules, scope, hits, removed):
         lines[i] = None
 
 
-def strip_junk(text, rules):
-    """Apply ``rules`` (a JunkRules) to ``text``.
+def strip_junk(text, rules, heuristics=None):
+    """Apply ``rules`` (a JunkRules), then the context ``heuristics`` (a dict or None), to ``text``.
 
     Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit and
     ``removed`` lists ``[rule, removed text]``. Raises RuleTimeout when a rule times out.
@@ -131,6 +133,14 @@ def strip_junk(text, rules):
         lines.append(line)
     _strip_edge(lines, rules, "top", hits, removed)
     _strip_edge(lines, rules, "bottom", hits, removed)
+    if heuristics and heuristics.get("enabled", True):
+        positions = [i for i, line in enumerate(lines) if line and line.strip()]
+        verdicts = line_decisions([lines[i].strip() for i in positions], heuristics)
+        for i, name in zip(positions, verdicts):
+            if name:
+                hits[name] = hits.get(name, 0) + 1
+                removed.append([name, lines[i]])
+                lines[i] = None
     kept = "\n".join(line for line in lines if line is not None)
     kept = regex.sub(r"\n{3,}", "\n\n", kept).strip()
     return kept, hits, removed
@@ -139,21 +149,28 @@ def strip_junk(text, rules):
 class StripJunkDoc(beam.DoFn):
     """Clean each document's text; documents whose rule timed out go to ``rejected``."""
 
-    def __init__(self, rule_specs, timeout, keep_removed):
+    def __init__(self, rule_specs, timeout, keep_removed, heuristic_cfg=None, ratios=None):
         self.rule_specs = rule_specs
         self.timeout = timeout
         self.keep_removed = keep_removed
+        self.heuristic_cfg = heuristic_cfg
+        self.ratios = ratios
 
     def setup(self):
         self.rules = JunkRules(self.rule_specs, self.timeout)
+        self.heuristics = compile_heuristics(self.heuristic_cfg)
 
     def process(self, doc):
         try:
-            text, hits, removed = strip_junk(doc["text"], self.rules)
+            text, hits, removed = strip_junk(doc["text"], self.rules, self.heuristics)
         except RuleTimeout as exc:
             yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(
                 doc, "junk", "rule_timeout",
                 f"rule {exc.rule!r} exceeded {self.timeout}s on this document"))
+            return
+        verdict = ratio_verdict(text, self.ratios)
+        if verdict:
+            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(dict(doc, text=text), "junk", *verdict))
             return
         out = dict(doc)
         out["text"] = text
@@ -171,6 +188,257 @@ class StripJunk(beam.PTransform):
         self.cfg = junk_cfg
 
     def expand(self, docs):
+        cfg = self.cfg
+        disabled = set(cfg.get("disable") or ())
+        rules = [r for r in cfg["rules"] if r["name"] not in disabled]
         return docs | "ApplyJunkRules" >> beam.ParDo(StripJunkDoc(
-            self.cfg["rules"], self.cfg.get("regex_timeout_s", 1.0),
-            self.cfg.get("keep_removed", True))).with_outputs(REJECTED, main="docs")
+            rules, cfg.get("regex_timeout_s", 1.0), cfg.get("keep_removed", True),
+            effective_heuristics(cfg), cfg.get("doc_ratios"))).with_outputs(REJECTED, main="docs")
+
+
+# ---------------------------------------------------------------- line heuristics with context
+#
+# After the regex rules, every remaining non-blank line gets a class:
+#   "good"  : a prose line (enough words, ends like a sentence, enough function words);
+#   "bad"   : hit by a hard heuristic (javascript, cookie/privacy/terms, lorem ipsum, braces, ...);
+#   "weak"  : short or unterminated: junk unless its context says otherwise.
+# A weak line is kept when the nearest classified lines on both sides (within
+# ``context.window`` lines) are good: a sub-heading, a byline or a caption inside the body.
+# Optionally (``main_region``) only the densest run of body text is kept (a maximum-sum
+# segment over line scores, as in Body Text Extraction), and a comment section after it
+# is cut.
+
+STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because
+been before being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+same she should so some such than that the their theirs them themselves then there these they this
+those through to too under until up very was we were what when where which while who whom why will
+with would you your yours yourself yourselves said says one two new like get got may might must
+de la le les des et en un une est du que qui dans pour pas sur il elle el los las y por con para del
+der die das und ist nicht mit den ein eine zu von sich auch auf für il di che non per una della""".split())
+
+TERMINAL = (".", "!", "?", "\u3002", "\uff01", "\uff1f", '"', "\u201d", "\u2019", "'", ")", "\u00bb", ":", ";", "\u2026")
+WORD_TOKEN = regex.compile(r"\w+")
+BULLET = regex.compile(r"^\s*[\u2022\u2023\u25b6\u25cf\u25e6\u2013\u2014*·-]\s")
+CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
+
+HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "comment_start")
+
+
+def line_features(line):
+    """Features of one stripped line: dict of words, tokens, stop density, terminal, symbol share."""
+    words = len(line.split())
+    cjk = len(CJK.findall(line))
+    if cjk:
+        words = max(words, words - 1 + cjk // 2)
+    toks = WORD_TOKEN.findall(line.lower())
+    stops = sum(1 for t in toks if t in STOPWORDS)
+    letters = sum(1 for ch in line if ch.isalpha())
+    return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
+            "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
+            "alpha": letters / len(line) if line else 0.0}
+
+
+def _hard_hit(line, low, feats, h):
+    """Name of the first enabled hard heuristic ``line`` trips, else None."""
+    cfg = h.get("javascript", {})
+    if cfg.get("enabled") and "javascript" in low and feats["words"] <= cfg["max_words"]:
+        return "javascript"
+    cfg = h.get("policy_line", {})
+    if cfg.get("enabled") and feats["words"] <= cfg["max_words"] and any(p in low for p in cfg["phrases"]):
+        return "policy_line"
+    cfg = h.get("lorem_ipsum", {})
+    if cfg.get("enabled") and "lorem ipsum" in low:
+        return "lorem_ipsum"
+    cfg = h.get("curly_brace", {})
+    if cfg.get("enabled") and ("{" in line or "}" in line):
+        return "curly_brace"
+    return None
+
+
+def classify(line, feats, h):
+    """Class of one line under heuristics ``h``: ``(cls, rule)`` with cls good / weak / bad."""
+    low = line.lower()
+    hit = _hard_hit(line, low, feats, h)
+    if hit:
+        return "bad", hit
+    good = h["good_line"]
+    long_enough = feats["words"] >= good["min_words"]
+    very_long = feats["words"] >= good["long_words"]
+    if (long_enough and (feats["terminal"] or very_long) and feats["stop"] >= good["min_stopword_ratio"]
+            and feats["alpha"] >= good["min_alpha_ratio"]):
+        return "good", None
+    return "weak", "short_line" if not long_enough else "no_terminal_punct"
+
+
+def _nearest(classes, i, step, window):
+    """Class of the nearest non-weak line from compact index ``i`` in direction ``step``."""
+    j, seen = i + step, 0
+    while 0 <= j < len(classes) and seen < window:
+        if classes[j] != "weak":
+            return classes[j]
+        j += step
+        seen += 1
+    return None
+
+
+def best_region(scores):
+    """Maximum-sum contiguous segment of ``scores``: ``(start, end)`` inclusive, or None if all <= 0.
+
+    >>> best_region([-1, 3, -1, 4, -9, 2])
+    (1, 3)
+    """
+    best, best_span = 0.0, None
+    run, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if run <= 0:
+            run, start = s, i
+        else:
+            run += s
+        if run > best:
+            best, best_span = run, (start, i)
+    return best_span
+
+
+def line_decisions(lines, h):
+    """Decide which lines of a document to keep with the context heuristics ``h``.
+
+    ``lines`` is the list of non-blank stripped lines. Returns a list of the same length,
+    each entry None (keep) or the name of the heuristic that removes the line.
+    """
+    n = len(lines)
+    if not n or not h.get("enabled", True):
+        return [None] * n
+    feats = [line_features(line) for line in lines]
+    classified = [classify(line, f, h) for line, f in zip(lines, feats)]
+    classes = [c for c, _ in classified]
+    out = [rule if cls == "bad" else None for cls, rule in classified]
+    ctx = h["context"]
+    if ctx["enabled"]:
+        for i, (cls, rule) in enumerate(classified):
+            if cls != "weak":
+                continue
+            before = _nearest(classes, i, -1, ctx["window"])
+            after = _nearest(classes, i, 1, ctx["window"])
+            sides = (before == "good") + (after == "good")
+            if sides < (1 if ctx["keep_if"] == "either" else 2):
+                out[i] = rule
+    region = h["main_region"]
+    if region["enabled"] and "good" in classes:
+        scores = []
+        for cls, f in zip(classes, feats):
+            if cls == "good":
+                scores.append(float(f["words"]))
+            elif cls == "bad":
+                scores.append(-region["bad_penalty"])
+            else:
+                scores.append(-region["weak_penalty"] - region["weak_penalty_per_word"] * f["words"])
+        span = best_region(scores)
+        start, end = span if span else (0, n - 1)
+        cut = h.get("comment_start", {})
+        cut_at = n
+        if cut.get("enabled"):
+            pattern = cut.get("compiled") or regex.compile(cut["pattern"], regex.IGNORECASE | regex.V1)
+            body_words = 0
+            for i in range(start, end + 1):
+                if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
+                        and pattern.fullmatch(lines[i]):
+                    end, cut_at = i - 1, i
+                    break
+                if classes[i] == "good":
+                    body_words += feats[i]["words"]
+        if region.get("extend_with_context"):
+            while start > 0 and classes[start - 1] == "weak" and out[start - 1] is None:
+                start -= 1
+            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] is None:
+                end += 1
+        inside = [start <= i <= end for i in range(n)]
+        limit = region.get("extra_min_score", 0)
+        if limit > 0:
+            for lo, hi in ((0, start - 1), (end + 1, cut_at - 1)):
+                for a, b in _extra_regions(scores, lo, hi, limit):
+                    for i in range(a, b + 1):
+                        inside[i] = True
+        for i in range(n):
+            if not inside[i] and out[i] is None:
+                out[i] = "comment_section" if i >= cut_at else "outside_main_region"
+    return out
+
+
+def _extra_regions(scores, lo, hi, limit):
+    """Further body segments in ``scores[lo..hi]`` scoring at least ``limit`` (recursive split)."""
+    if hi < lo:
+        return []
+    span = best_region(scores[lo:hi + 1])
+    if not span or sum(scores[lo + span[0]:lo + span[1] + 1]) < limit:
+        return []
+    a, b = lo + span[0], lo + span[1]
+    return [(a, b)] + _extra_regions(scores, lo, a - 1, limit) + _extra_regions(scores, b + 1, hi, limit)
+
+
+HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "context",
+                      "main_region", "comment_start")
+
+
+def effective_heuristics(junk_cfg):
+    """The ``junk.heuristics`` mapping with the names in ``junk.disable`` switched off (a copy)."""
+    h = junk_cfg.get("heuristics")
+    if not h:
+        return None
+    h = copy.deepcopy(h)
+    for name in junk_cfg.get("disable") or ():
+        if name == "heuristics":
+            h["enabled"] = False
+        elif name in HEURISTIC_SWITCHES:
+            h[name]["enabled"] = False
+    return h
+
+
+def compile_heuristics(h):
+    """Return ``h`` with its regex patterns compiled once (call in ``DoFn.setup``); None stays None."""
+    if not h:
+        return h
+    h = dict(h)
+    if h.get("comment_start", {}).get("enabled"):
+        h["comment_start"] = dict(h["comment_start"])
+        h["comment_start"]["compiled"] = regex.compile(h["comment_start"]["pattern"],
+                                                       regex.IGNORECASE | regex.V1)
+    return h
+
+
+def doc_ratios(text):
+    """Gopher / FineWeb document ratios of a cleaned text.
+
+    Returns ``{"symbol_word", "bullet_lines", "ellipsis_lines", "short_lines"}``: '#' and
+    '...' per word; share of lines that start with a bullet, end with an ellipsis, or have
+    fewer than 30 characters. All 0.0 for an empty text.
+    """
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    words = len(text.split())
+    if not lines or not words:
+        return {"symbol_word": 0.0, "bullet_lines": 0.0, "ellipsis_lines": 0.0, "short_lines": 0.0}
+    symbols = text.count("#") + text.count("...") + text.count("\u2026")
+    return {"symbol_word": symbols / words,
+            "bullet_lines": sum(1 for l in lines if BULLET.match(l)) / len(lines),
+            "ellipsis_lines": sum(1 for l in lines if ELLIPSIS.search(l)) / len(lines),
+            "short_lines": sum(1 for l in lines if len(l) < 30) / len(lines)}
+
+
+def ratio_verdict(text, ratios_cfg):
+    """``(reason, detail)`` when a cleaned text exceeds an enabled document ratio, else None.
+
+    ``ratios_cfg`` maps ratio name -> ``{"enabled", "max"}`` (``junk.doc_ratios``); a
+    document needs at least ``min_lines`` lines to be judged.
+    """
+    if not ratios_cfg or not ratios_cfg.get("enabled"):
+        return None
+    values = doc_ratios(text)
+    if sum(1 for l in text.split("\n") if l.strip()) < ratios_cfg["min_lines"]:
+        return None
+    for name in ("symbol_word", "bullet_lines", "ellipsis_lines", "short_lines"):
+        rule = ratios_cfg[name]
+        if rule["enabled"] and values[name] > rule["max"]:
+            return f"ratio_{name}", f"{name} ratio {values[name]:.2f} > {rule['max']}"
+    return None

@@ -1,0 +1,157 @@
+"""Corpus-level boilerplate: a short line that recurs in many distinct documents is removed.
+
+The C4 pattern, all inside the Beam graph (no driver-side set, no side input):
+
+1. every document emits ``(line_key, (doc_id, line_index))`` for each distinct candidate
+   line (a line of at most ``max_words`` words; ``line_key`` = group + normalized line);
+2. ``CombinePerKey`` counts the distinct documents of each key (a lifted combiner, so a
+   line found in millions of pages does not funnel through one worker);
+3. the counts are joined back to the occurrences (``CoGroupByKey`` on ``line_key``) and only
+   the occurrences of lines **to keep** (seen in fewer than ``min_docs`` documents) are
+   emitted, keyed by document id;
+4. a second ``CoGroupByKey`` on the document id rebuilds each document: a candidate line
+   stays only if its index came back. Documents without candidate lines pass untouched.
+
+Groups (``group_by``): ``none`` (whole corpus), ``source`` (the input file), or ``site``
+(host of the URL in ``meta[site_field]``, else the source), so a footer shared by one site's
+pages is caught even when a threshold over the whole corpus would not be.
+"""
+import hashlib
+import unicodedata
+from urllib.parse import urlsplit
+
+import apache_beam as beam
+import regex
+
+RULE = "corpus_boilerplate"
+TOKEN = regex.compile(r"\w+")
+DIGITS = regex.compile(r"\d+")
+GROUPS = ("none", "source", "site")
+
+
+def normalize_line(line):
+    """Comparison form of a line: NFKC, lowercase ``\\w+`` tokens, digit runs -> 0, space-joined.
+
+    >>> normalize_line("  Posted 3 hours ago | SHARE ")
+    'posted 0 hours ago share'
+    """
+    text = unicodedata.normalize("NFKC", line).lower()
+    return " ".join(DIGITS.sub("0", tok) for tok in TOKEN.findall(text))
+
+
+def group_of(doc, group_by, site_field="url"):
+    """The group a document's lines are counted in: '' (none), its source, or its site host.
+
+    >>> group_of({"source": "a.jsonl", "meta": {"url": "https://www.x.com/p/1"}}, "site")
+    'x.com'
+    """
+    if group_by == "none":
+        return ""
+    if group_by == "site":
+        url = (doc.get("meta") or {}).get(site_field)
+        if isinstance(url, str) and url:
+            host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+            host = host[4:] if host.startswith("www.") else host
+            if host:
+                return host
+    return doc.get("source", "")
+
+
+def candidate_lines(doc, max_words, group_by, site_field="url"):
+    """Yield ``(line_key, (doc_id, index))`` for each distinct candidate line of ``doc``.
+
+    A candidate is a non-blank line of 1..``max_words`` words with at least one token; the
+    key is a 16-byte digest of the group and the normalized line. Each key is emitted once
+    per document (at its first index), so the count per key is a count of documents.
+    """
+    group = group_of(doc, group_by, site_field)
+    seen = set()
+    for index, line in enumerate(doc["text"].split("\n")):
+        words = len(line.split())
+        if not words or words > max_words:
+            continue
+        norm = normalize_line(line)
+        if not norm:
+            continue
+        key = hashlib.blake2b(f"{group}\x00{norm}".encode("utf-8"), digest_size=16).digest()
+        if key in seen:
+            continue
+        seen.add(key)
+        yield key, (doc["id"], index)
+
+
+def rebuild(doc, kept_indices, max_words, keep_removed):
+    """Drop the candidate lines of ``doc`` whose index is not in ``kept_indices``.
+
+    A repeated line inside one document shares the verdict of its first occurrence.
+    Returns a new doc dict with ``junk_hits`` / ``removed`` updated; blank-line runs collapse.
+    """
+    keep_keys = set()
+    lines = doc["text"].split("\n")
+    norms = [normalize_line(line) if 0 < len(line.split()) <= max_words else "" for line in lines]
+    for index in kept_indices:
+        keep_keys.add(norms[index])
+    out_lines, removed = [], []
+    for line, norm in zip(lines, norms):
+        if norm and norm not in keep_keys:
+            removed.append([RULE, line])
+        else:
+            out_lines.append(line)
+    if not removed:
+        return doc
+    out = dict(doc)
+    out["text"] = regex.sub(r"\n{3,}", "\n\n", "\n".join(out_lines)).strip()
+    hits = dict(doc.get("junk_hits") or {})
+    hits[RULE] = hits.get(RULE, 0) + len(removed)
+    out["junk_hits"] = hits
+    if keep_removed:
+        out["removed"] = list(doc.get("removed") or []) + removed
+    return out
+
+
+def _keep_occurrences(element, min_docs):
+    """From ``(key, {"count": [n], "occ": [(doc_id, index), ...]})`` emit the lines to keep."""
+    _, grouped = element
+    count = sum(grouped["count"])
+    if count >= min_docs:
+        return
+    for doc_id, index in grouped["occ"]:
+        yield doc_id, index
+
+
+def _join_doc(element, max_words, keep_removed):
+    _, grouped = element
+    for doc in grouped["doc"]:
+        yield rebuild(doc, grouped["keep"], max_words, keep_removed)
+
+
+class RemoveBoilerplate(beam.PTransform):
+    """PCollection[doc] -> PCollection[doc] without lines shared by >= ``min_docs`` documents.
+
+    ``cfg`` is ``junk.boilerplate`` (``enabled``, ``min_docs``, ``max_words``, ``group_by``,
+    ``site_field``); ``keep_removed`` carries the removed lines for the audit file.
+    """
+
+    def __init__(self, cfg, keep_removed=True):
+        super().__init__()
+        self.cfg = dict(cfg)
+        self.keep_removed = keep_removed
+
+    def expand(self, docs):
+        cfg = self.cfg
+        if not cfg.get("enabled", True):
+            return docs
+        max_words, min_docs = cfg["max_words"], cfg["min_docs"]
+        group_by, site_field = cfg["group_by"], cfg.get("site_field", "url")
+        occurrences = docs | "CandidateLines" >> beam.FlatMap(
+            candidate_lines, max_words, group_by, site_field)
+        counts = (occurrences
+                  | "One" >> beam.Map(lambda kv: (kv[0], 1))
+                  | "DocsPerLine" >> beam.CombinePerKey(sum))
+        keep = ({"count": counts, "occ": occurrences}
+                | "JoinCounts" >> beam.CoGroupByKey()
+                | "LinesToKeep" >> beam.FlatMap(_keep_occurrences, min_docs))
+        by_id = docs | "KeyById" >> beam.Map(lambda d: (d["id"], d))
+        return ({"doc": by_id, "keep": keep}
+                | "JoinDocs" >> beam.CoGroupByKey()
+                | "Rebuild" >> beam.FlatMap(_join_doc, max_words, self.keep_removed))
