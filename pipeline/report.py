@@ -131,10 +131,12 @@ def _neg(text):
 def word_diff(a, b):
     """HTML of two texts side by side: ``(left, right)`` with removed words in <del>, added in <ins>.
 
-    >>> word_diff("a b c", "a x c")
-    ('a <del>b</del> c', 'a <ins>x</ins> c')
+    Words carry their trailing whitespace, so a run of changed words is marked as one span.
+
+    >>> word_diff("a b c", "a x y c")
+    ('a <del>b </del>c', 'a <ins>x y </ins>c')
     """
-    ta, tb = regex.findall(r"\S+|\s+", a), regex.findall(r"\S+|\s+", b)
+    ta, tb = regex.findall(r"^\s+|\S+\s*", a), regex.findall(r"^\s+|\S+\s*", b)
     left, right = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         sa, sb = html.escape("".join(ta[i1:i2])), html.escape("".join(tb[j1:j2]))
