@@ -10,6 +10,7 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.boilerplate import RemoveBoilerplate
 from transforms.dedup import Deduplicate
 from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds
@@ -55,7 +56,9 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     docs = ids.docs
     normalized = docs | "Normalize" >> Normalize(cfg["normalize"])
     cleaned = normalized | "StripJunk" >> StripJunk(cfg["junk"])
-    filtered = cleaned.docs | "Filter" >> FilterDocs(cfg["filter"])
+    stripped = cleaned.docs | "Boilerplate" >> RemoveBoilerplate(
+        cfg["junk"]["boilerplate"], cfg["junk"].get("keep_removed", True))
+    filtered = stripped | "Filter" >> FilterDocs(cfg["filter"])
     if cfg["dedup"]["enabled"]:
         kept, duplicates, violations = filtered.docs | "Dedup" >> Deduplicate(cfg["dedup"])
     else:
@@ -71,14 +74,14 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
     if cfg["output"]["write_removed"]:
-        (cleaned.docs | "RemovedLines" >> beam.FlatMap(_removed_lines)
+        (stripped | "RemovedLines" >> beam.FlatMap(_removed_lines)
          | "WriteRemoved" >> WriteJsonlShards(output_dir, "removed", num_shards,
                                               ("doc_id", "rule", "line"), compress))
 
     partial = (
         read.docs | "CountReadDocs" >> beam.Map(lambda _: {"counts": {"read": 1}}),
         read[REJECTED] | "CountReadRejected" >> beam.Map(lambda _: {"counts": {"read": 1}}),
-        cleaned.docs | "JunkStats" >> beam.Map(junk_stats),
+        stripped | "JunkStats" >> beam.Map(junk_stats),
         kept | "KeptStats" >> beam.Map(kept_stats),
         duplicates | "DuplicateStats" >> beam.Map(duplicate_stats),
         rejected | "RejectedStats" >> beam.Map(rejected_stats),
