@@ -24,6 +24,7 @@ from transforms.records import REJECTED, make_rejected
 POLICIES = ("qualify", "reject")
 STAGE = "ids"
 DOC, REJ = "doc", "rejected"
+RENAMED = "_renamed"  # transient mark of a record whose id pass 1 changed
 
 
 def occurrence_key(tagged):
@@ -50,6 +51,7 @@ def _duplicate_rejection(record, new_id, detail):
     out = make_rejected(new_id, record.get("source", ""), STAGE, "duplicate_id", detail,
                         record.get("text", ""))
     out["pos"] = record.get("pos", 0)
+    out[RENAMED] = True
     return out
 
 
@@ -80,6 +82,7 @@ def resolve_id_group(record_id, tagged_records, policy):
                                 f"{first_source} (input.duplicate_ids=reject)")))
             continue
         record = dict(record, id=new_id)
+        record[RENAMED] = True
         if kind == DOC:
             record["meta"] = dict(record.get("meta") or {}, original_id=record_id)
         out.append((kind, record))
@@ -91,13 +94,14 @@ def resolve_collisions(final_id, tagged_records):
 
     A record whose id was never qualified wins; the others get ``<id>#dup<n>`` ids.
     """
-    ordered = sorted(tagged_records, key=lambda t: ("original_id" in (t[1].get("meta") or {}),)
-                     + occurrence_key(t))
-    out = [ordered[0]]
+    ordered = sorted(tagged_records, key=lambda t: (bool(t[1].get(RENAMED)),) + occurrence_key(t))
+    kind, first = ordered[0]
+    out = [(kind, {k: v for k, v in first.items() if k != RENAMED})]
     for n, (kind, record) in enumerate(ordered[1:], start=1):
-        out.append((REJ, _duplicate_rejection(
-            record, f"{final_id}#dup{n}",
-            f"qualified id {final_id!r} equals an id already in the input")))
+        rec = _duplicate_rejection(record, f"{final_id}#dup{n}",
+                                   f"qualified id {final_id!r} equals an id already in the input")
+        del rec[RENAMED]
+        out.append((REJ, rec))
     return out
 
 
