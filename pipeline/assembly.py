@@ -60,11 +60,11 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
         cfg["junk"]["boilerplate"], cfg["junk"].get("keep_removed", True))
     filtered = stripped | "Filter" >> FilterDocs(cfg["filter"])
     if cfg["dedup"]["enabled"]:
-        kept, duplicates, violations = filtered.docs | "Dedup" >> Deduplicate(cfg["dedup"])
+        kept, duplicates, dedup_stats = filtered.docs | "Dedup" >> Deduplicate(cfg["dedup"])
     else:
         kept = filtered.docs | "NoDedup" >> beam.Map(_no_dedup)
         duplicates = pipeline | "NoDuplicates" >> beam.Create([])
-        violations = pipeline | "NoViolations" >> beam.Create([0])
+        dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
     rejected = ((ids[REJECTED], cleaned[REJECTED], filtered[REJECTED])
                 | "AllRejected" >> beam.Flatten())
 
@@ -85,7 +85,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
         kept | "KeptStats" >> beam.Map(kept_stats),
         duplicates | "DuplicateStats" >> beam.Map(duplicate_stats),
         rejected | "RejectedStats" >> beam.Map(rejected_stats),
-        violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}),
+        dedup_stats,
     )
     (partial
      | "AllStats" >> beam.Flatten()

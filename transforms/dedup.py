@@ -4,14 +4,33 @@ Steps, all inside the Beam graph (nothing is collected on the launcher or on one
 
 1. documents are grouped by the SHA-1 of their cleaned text; the best-ranked document of
    each group stands for it (its exact copies follow it to the end);
-2. each standing document gets a MinHash signature (``transforms.minhash``), which is cut
-   into ``bands`` of ``rows``; the keys ``(band, band values)`` go through a GroupByKey and
-   every pair sharing a bucket is verified by estimated Jaccard >= ``threshold``;
-3. verified pairs are edges of a graph whose connected components
-   (``transforms.components``) are the clusters;
-4. each cluster keeps its best-ranked document (``representative``: longest text, ties by
-   smallest id; or smallest id; or smallest value of a meta field such as a date); every
-   other member becomes a duplicate of it, ``kind`` "exact" when its text is identical.
+2. each standing document gets a MinHash signature and its shingle fingerprints
+   (``transforms.minhash``). The signature is cut into ``bands`` x ``rows`` chosen by
+   datasketch's own parameter search for ``lsh_threshold`` (set *below* ``threshold`` so that
+   pairs just above the threshold are almost never missed: 25 x 5 for 0.5 at 128 permutations
+   gives a pair with Jaccard 0.8 a 99.99 % chance to share a bucket);
+3. candidates (pairs sharing a bucket) are pre-filtered by estimated Jaccard >=
+   ``threshold - estimate_margin`` and then, with ``verify: exact``, verified by the EXACT
+   Jaccard of their shingle sets (two joins on the fingerprints); ``verify: estimate`` keeps
+   pairs whose estimated Jaccard is >= ``threshold``. A bucket with more than
+   ``max_bucket_size`` members (shared boilerplate) is not expanded into all its pairs: each
+   member is only compared with the bucket's smallest id, and the bucket is counted in stats;
+4. verified pairs are edges of a graph whose connected components
+   (``transforms.components``) are the candidate clusters;
+5. each cluster keeps its best-ranked document (``representative``: longest text, ties by
+   smallest id; or smallest id; or smallest value of a meta field such as a date), found with
+   a combiner. Chaining policy (``cluster_policy``): ``components`` keeps every member of the
+   component; ``representative`` (default) splits off every member whose estimated Jaccard
+   with the representative is below ``min_rep_similarity`` into a cluster of its own, so a
+   chain A~B~C never makes C a duplicate of a far-away A;
+6. every other member becomes a duplicate of the representative, ``kind`` "exact" when its
+   text is identical, with ``similarity`` (estimated Jaccard with the representative) and
+   ``matched`` / ``matched_similarity``: its best verified neighbour and their Jaccard.
+
+Besides kept documents and duplicates, ``Deduplicate`` returns a PCollection of stats dicts
+(``{"dedup": {...}}``): LSH parameters, candidate and verified pair counts, oversized buckets,
+connected-component violations (non-zero = not converged, the CLI fails) and the largest
+clusters with a sample of their ids.
 """
 import hashlib
 
@@ -19,7 +38,10 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.components import ConnectedComponents
-from transforms.minhash import Signer, estimated_jaccard, lsh_params, shingles
+from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingles
+
+LARGEST_CLUSTERS = 10
+SAMPLE_IDS = 5
 
 
 def text_hash(text):
@@ -47,7 +69,12 @@ def rank_key(doc, policy):
 
 
 class GroupExact(beam.DoFn):
-    """(hash, docs) -> main: (rep_id, info) for the group's best doc; 'docs': (rep_id, doc) for all."""
+    """(hash, docs) -> main: (rep_id, info) for the group's best doc; 'docs': (rep_id, doc) for
+    all; 'prints': (rep_id, fingerprints) for exact verification.
+
+    A document without any word has no shingles: it gets no signature (``info["sig"]`` None)
+    and is never a near duplicate (its exact copies still are).
+    """
 
     def __init__(self, dedup_cfg):
         self.cfg = dedup_cfg
@@ -62,7 +89,12 @@ class GroupExact(beam.DoFn):
         rep = docs[0]
         for doc in docs:
             yield beam.pvalue.TaggedOutput("docs", (rep["id"], doc))
-        sig = self.signer.signature(shingles(rep["text"], self.cfg["ngram"]))
+        shingle_set = shingles(rep["text"], self.cfg["ngram"])
+        sig = None
+        if shingle_set:
+            sig, prints = self.signer.sign(shingle_set)
+            if self.cfg["verify"] == "exact":
+                yield beam.pvalue.TaggedOutput("prints", (rep["id"], prints))
         yield rep["id"], {"sig": sig, "rank": rank_key(rep, policy), "hash": digest, "copies": len(docs)}
 
 
@@ -70,71 +102,214 @@ def band_keys(id_info, bands, rows):
     """Yield ``((band, band bytes), (id, signature))`` for each LSH band of one signature."""
     doc_id, info = id_info
     sig = info["sig"]
+    if sig is None:
+        return
     for b in range(bands):
         yield (b, sig[b * rows:(b + 1) * rows].tobytes()), (doc_id, sig)
 
 
-def verified_pairs(bucket, threshold):
-    """Yield ``((id_a, id_b), similarity)`` for pairs of one LSH bucket at or above ``threshold``."""
+def candidate_pairs(bucket, min_similarity, max_bucket_size):
+    """Yield ``((id_a, id_b), estimated Jaccard)`` for pairs of one LSH bucket at or above
+    ``min_similarity`` (id_a < id_b).
+
+    A bucket with more than ``max_bucket_size`` members only pairs each member with its
+    smallest id (linear, not quadratic) and also yields the tagged stat ``oversized_buckets``.
+    """
     _, members = bucket
     members = sorted(members, key=lambda m: m[0])
     if len(members) < 2:
         return
     ids = [m[0] for m in members]
     sigs = np.stack([m[1] for m in members])
-    for i in range(len(ids) - 1):
+    oversized = len(members) > max_bucket_size
+    if oversized:
+        yield beam.pvalue.TaggedOutput("stats", {"dedup": {"oversized_buckets": 1}})
+    for i in range(1 if oversized else len(ids) - 1):
         sims = (sigs[i + 1:] == sigs[i]).mean(axis=1)
-        for j in np.nonzero(sims >= threshold)[0]:
+        for j in np.nonzero(sims >= min_similarity)[0]:
             yield (ids[i], ids[i + 1 + j]), float(sims[j])
 
 
+def _first_side(pair_fps):
+    """(a, {'pair': [(b, est)], 'fp': [prints_a]}) -> (b, (a, prints_a)) per candidate pair."""
+    a, joined = pair_fps
+    if not joined["fp"]:
+        return
+    prints_a = joined["fp"][0]
+    for b in joined["pair"]:
+        yield b, (a, prints_a)
+
+
+def _second_side(pair_fps, threshold):
+    """(b, {'pair': [(a, prints_a)], 'fp': [prints_b]}) -> ((a, b), exact Jaccard) if >= threshold."""
+    b, joined = pair_fps
+    if not joined["fp"]:
+        return
+    prints_b = joined["fp"][0]
+    for a, prints_a in joined["pair"]:
+        sim = exact_jaccard(prints_a, prints_b)
+        if sim >= threshold:
+            yield (a, b), sim
+
+
+class ExactVerify(beam.PTransform):
+    """(PCollection[((a, b), est)], PCollection[(id, fingerprints)]) -> verified ((a, b), jaccard)."""
+
+    def __init__(self, threshold):
+        super().__init__()
+        self.threshold = threshold
+
+    def expand(self, pcolls):
+        pairs, prints = pcolls
+        first = ({"pair": pairs | "ByFirst" >> beam.Map(lambda kv: (kv[0][0], kv[0][1])), "fp": prints}
+                 | "JoinFirst" >> beam.CoGroupByKey()
+                 | "CarryFirst" >> beam.FlatMap(_first_side))
+        return ({"pair": first, "fp": prints}
+                | "JoinSecond" >> beam.CoGroupByKey()
+                | "ExactJaccard" >> beam.FlatMap(_second_side, self.threshold))
+
+
+def _both_ends(edge_sim):
+    """((a, b), sim) -> (a, (sim, b)) and (b, (sim, a)): candidates for each node's best match."""
+    (a, b), sim = edge_sim
+    return [(a, (sim, b)), (b, (sim, a))]
+
+
+def _best_match(matches):
+    """Highest similarity, ties by smallest neighbour id (deterministic)."""
+    return min(matches, key=lambda m: (-m[0], m[1]))
+
+
 def _label_members(kv):
-    """(rep_id, {'info': [info], 'label': [component]}) -> (component, (rep_id, info))."""
+    """(rep_id, {'info', 'label', 'match'}) -> 'main': (component, (rep_id, info)) for nodes on an
+    edge; 'single': (rep_id, assignment) for documents that matched nobody."""
     rep_id, joined = kv
+    match = joined["match"][0] if joined["match"] else None
     for info in joined["info"]:
-        labels = joined["label"]
-        yield (labels[0] if labels else rep_id), (rep_id, info)
+        if joined["label"]:
+            yield joined["label"][0], (rep_id, dict(info, match=match))
+        else:
+            yield beam.pvalue.TaggedOutput("single", (rep_id, {
+                "cluster_id": rep_id, "representative": rep_id, "rep_hash": info["hash"],
+                "similarity": 1.0, "size": info["copies"], "match": None}))
 
 
-def assign_cluster(component_members):
-    """(component, [(rep_id, info)]) -> (rep_id, assignment) for every member of one cluster.
+class PickHead(beam.CombineFn):
+    """Best-ranked member of a component: (rank, rep_id, sig, hash); a lifted combiner."""
 
-    The assignment names the cluster representative, the member's estimated Jaccard with
-    it, whether its text is identical, and the cluster's total size (exact copies included).
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, acc, member):
+        rep_id, info = member
+        cand = (info["rank"], rep_id, info["sig"], info["hash"])
+        return cand if acc is None or cand[:2] < acc[:2] else acc
+
+    def merge_accumulators(self, accs):
+        best = None
+        for acc in accs:
+            if acc is not None and (best is None or acc[:2] < best[:2]):
+                best = acc
+        return best
+
+    def extract_output(self, acc):
+        return acc
+
+
+def assign_members(component_joined, policy, min_rep_similarity):
+    """(component, {'head': [head], 'member': [(rep_id, info)]}) -> (rep_id, assignment) per member.
+
+    Members are streamed (never sorted or held in a list), so a huge component does not need
+    to fit in memory. Under ``policy`` 'representative', a member whose estimated Jaccard with
+    the head is below ``min_rep_similarity`` becomes the representative of its own cluster
+    (tagged stat ``split_members``). Also yields 'size': (cluster_id, copies).
     """
-    _, members = component_members
-    members = sorted(members, key=lambda m: m[1]["rank"])
-    head_id, head = members[0]
-    size = sum(info["copies"] for _, info in members)
-    for rep_id, info in members:
-        sim = 1.0 if rep_id == head_id else estimated_jaccard(info["sig"], head["sig"])
-        yield rep_id, {"cluster_id": head_id, "representative": head_id, "rep_hash": head["hash"],
-                       "similarity": round(sim, 4), "size": size}
+    _, joined = component_joined
+    _, head_id, head_sig, head_hash = joined["head"][0]
+    for rep_id, info in joined["member"]:
+        sim = 1.0 if rep_id == head_id else estimated_jaccard(info["sig"], head_sig)
+        if rep_id != head_id and policy == "representative" and sim < min_rep_similarity:
+            head, head_h, sim = rep_id, info["hash"], 1.0
+            yield beam.pvalue.TaggedOutput("stats", {"dedup": {"split_members": 1}})
+        else:
+            head, head_h = head_id, head_hash
+        yield beam.pvalue.TaggedOutput("size", (head, info["copies"]))
+        yield rep_id, {"cluster_id": head, "representative": head, "rep_hash": head_h,
+                       "similarity": round(sim, 4), "match": info["match"]}
 
 
 def emit_records(kv):
-    """(rep_id, {'docs': [...], 'assign': [assignment]}) -> kept docs and tagged duplicates."""
-    _, joined = kv
+    """(rep_id, {'docs', 'assign', 'size'}) -> kept docs and tagged duplicates."""
+    rep_id, joined = kv
     assignment = joined["assign"][0]
     head = assignment["representative"]
+    size = joined["size"][0] if joined["size"] else assignment.get("size", 1)
+    match = assignment.get("match")
     for doc in joined["docs"]:
         if doc["id"] == head:
             out = dict(doc)
             out["cluster_id"] = assignment["cluster_id"]
-            out["duplicate_count"] = assignment["size"] - 1
+            out["duplicate_count"] = size - 1
             yield out
             continue
         exact = hashlib.sha1(doc["text"].encode("utf-8")).hexdigest() == assignment["rep_hash"]
+        if exact:
+            matched, matched_sim = head, 1.0
+        elif doc["id"] != rep_id:  # exact copy of a near duplicate: it matched its own twin
+            matched, matched_sim = rep_id, 1.0
+        else:
+            matched, matched_sim = (match[1], round(match[0], 4)) if match else (head, assignment["similarity"])
         yield beam.pvalue.TaggedOutput("duplicates", {
             "id": doc["id"], "source": doc.get("source", ""), "text": doc["text"],
             "duplicate_of": head, "cluster_id": assignment["cluster_id"],
             "similarity": 1.0 if exact else assignment["similarity"],
-            "kind": "exact" if exact else "near", "meta": doc.get("meta", {}),
+            "kind": "exact" if exact else "near", "matched": matched,
+            "matched_similarity": matched_sim, "meta": doc.get("meta", {}),
             "junk_hits": doc.get("junk_hits", {}), "removed": doc.get("removed", [])})
 
 
+class ClusterSample(beam.CombineFn):
+    """Per cluster: (number of duplicates, the ``SAMPLE_IDS`` smallest duplicate ids)."""
+
+    def create_accumulator(self):
+        return 0, []
+
+    def add_input(self, acc, doc_id):
+        return acc[0] + 1, sorted(acc[1] + [doc_id])[:SAMPLE_IDS]
+
+    def merge_accumulators(self, accs):
+        count, ids = 0, []
+        for c, i in accs:
+            count, ids = count + c, sorted(ids + i)[:SAMPLE_IDS]
+        return count, ids
+
+    def extract_output(self, acc):
+        return acc
+
+
+def largest_clusters_stats(top):
+    """[(size, cluster_id, sample ids)] -> ``{"dedup": {"largest_clusters": [...]}}`` (largest first)."""
+    top = sorted(top, key=lambda t: (-t[0], t[1]))
+    return {"dedup": {"largest_clusters": [
+        {"cluster_id": cid, "size": size, "sample_ids": [cid] + list(ids)} for size, cid, ids in top]}}
+
+
+class _Tagged(beam.DoFn):
+    """Runs a generator function that may yield TaggedOutput (keeps Beam's type inference out)."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def process(self, element):
+        yield from self.fn(element, *self.args)
+
+
 class Deduplicate(beam.PTransform):
-    """PCollection[doc] -> (kept docs, duplicate records, cc violations PCollection[int])."""
+    """PCollection[doc] -> (kept docs, duplicate records, stats PCollection[dict]).
+
+    The stats dicts are ``{"dedup": {...}}`` counters to be summed (``write.DeepSum``);
+    ``cc_violations`` > 0 means the connected components did not converge.
+    """
 
     def __init__(self, dedup_cfg):
         super().__init__()
@@ -143,24 +318,58 @@ class Deduplicate(beam.PTransform):
 
     def expand(self, docs):
         cfg = self.cfg
+        p = docs.pipeline
         grouped = (docs
                    | "KeyByTextHash" >> beam.Map(lambda d: (text_hash(d["text"]), d))
                    | "GroupExactCopies" >> beam.GroupByKey()
-                   | "PickExactRepAndSign" >> beam.ParDo(GroupExact(cfg)).with_outputs("docs", main="reps"))
+                   | "PickExactRepAndSign" >> beam.ParDo(GroupExact(cfg)).with_outputs(
+                       "docs", "prints", main="reps"))
         reps = grouped.reps
-        edges = (reps
-                 | "LshBandKeys" >> beam.FlatMap(band_keys, self.bands, self.rows)
-                 | "GroupBuckets" >> beam.GroupByKey()
-                 | "VerifyCandidates" >> beam.FlatMap(verified_pairs, cfg["threshold"])
-                 | "DistinctPairs" >> beam.CombinePerKey(max)
-                 | "PairOnly" >> beam.Keys())
-        labels, violations = edges | "Clusters" >> ConnectedComponents(cfg["max_cc_rounds"])
-        assignments = ({"info": reps, "label": labels}
-                       | "JoinLabels" >> beam.CoGroupByKey()
-                       | "KeyByComponent" >> beam.FlatMap(_label_members)
-                       | "GroupClusters" >> beam.GroupByKey()
-                       | "AssignClusters" >> beam.FlatMap(assign_cluster))
-        out = ({"docs": grouped.docs, "assign": assignments}
+        est_floor = cfg["threshold"] - cfg["estimate_margin"] if cfg["verify"] == "exact" else cfg["threshold"]
+        buckets = (reps
+                   | "LshBandKeys" >> beam.FlatMap(band_keys, self.bands, self.rows)
+                   | "GroupBuckets" >> beam.GroupByKey()
+                   | "CandidatePairs" >> beam.ParDo(_Tagged(candidate_pairs, est_floor,
+                                                                cfg["max_bucket_size"])).with_outputs("stats", main="pairs"))
+        candidates = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
+        if cfg["verify"] == "exact":
+            edges = (candidates, grouped.prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+        else:
+            edges = candidates
+        labels, violations = edges | "PairOnly" >> beam.Keys() | "Clusters" >> ConnectedComponents(
+            cfg["max_cc_rounds"])
+        matches = (edges
+                   | "BothEnds" >> beam.FlatMap(_both_ends)
+                   | "BestMatch" >> beam.CombinePerKey(_best_match))
+        labelled = ({"info": reps, "label": labels, "match": matches}
+                    | "JoinLabels" >> beam.CoGroupByKey()
+                    | "KeyByComponent" >> beam.ParDo(_Tagged(_label_members)).with_outputs("single", main="members"))
+        members = labelled.members
+        heads = members | "PickHeads" >> beam.CombinePerKey(PickHead())
+        assigned = ({"head": heads, "member": members}
+                    | "JoinHeads" >> beam.CoGroupByKey()
+                    | "AssignMembers" >> beam.ParDo(_Tagged(
+                        assign_members, cfg["cluster_policy"], cfg["min_rep_similarity"])
+                    ).with_outputs("size", "stats", main="assign"))
+        sizes = assigned.size | "ClusterSizes" >> beam.CombinePerKey(sum)
+        assignments = (assigned.assign, labelled.single) | "AllAssignments" >> beam.Flatten()
+        out = ({"docs": grouped.docs, "assign": assignments, "size": sizes}
                | "JoinAssignments" >> beam.CoGroupByKey()
-               | "EmitRecords" >> beam.FlatMap(emit_records).with_outputs("duplicates", main="kept"))
-        return out.kept, out.duplicates, violations
+               | "EmitRecords" >> beam.ParDo(_Tagged(emit_records)).with_outputs("duplicates", main="kept"))
+
+        def count(pcoll, name, key):
+            return (pcoll | f"Count{name}" >> beam.combiners.Count.Globally()
+                    | f"{name}Stat" >> beam.Map(lambda n: {"dedup": {key: n}}))
+        largest = (out.duplicates
+                   | "DupByCluster" >> beam.Map(lambda r: (r["cluster_id"], r["id"]))
+                   | "SamplePerCluster" >> beam.CombinePerKey(ClusterSample())
+                   | "SizeIdSample" >> beam.Map(lambda kv: (kv[1][0] + 1, kv[0], kv[1][1]))
+                   | "LargestClusters" >> beam.combiners.Top.Of(LARGEST_CLUSTERS, key=lambda t: (t[0], t[1]))
+                   | "LargestStat" >> beam.Map(largest_clusters_stats))
+        params = p | "LshParams" >> beam.Create([{"dedup": {"lsh_bands": self.bands, "lsh_rows": self.rows}}])
+        stats = (params,
+                 count(candidates, "Candidates", "candidate_pairs"),
+                 count(edges, "Verified", "verified_pairs"),
+                 buckets.stats, assigned.stats, largest,
+                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}))
+        return out.kept, out.duplicates, stats | "DedupStats" >> beam.Flatten()

@@ -5,6 +5,8 @@ n-grams joined by one space and UTF-8 encoded (a text shorter than n words is on
 Each shingle is hashed with datasketch's ``sha1_hash32`` and the permutations come from a
 ``datasketch.MinHash(num_perm, seed, scheme)`` built once per worker, so a signature can be
 loaded into ``datasketch.MinHash(hashvalues=..., scheme=...)`` and ``MinHashLSH``.
+``Signer.sign`` also returns the shingle fingerprints (sorted unique 64-bit hashes) that
+``exact_jaccard`` compares to verify candidate pairs exactly.
 """
 import hashlib
 import unicodedata
@@ -40,7 +42,13 @@ def shingles(text, n):
 
 
 def lsh_params(threshold, num_perm):
-    """(bands, rows) that datasketch's MinHashLSH would choose for ``threshold`` and ``num_perm``."""
+    """(bands, rows) that datasketch's MinHashLSH would choose for ``threshold`` and ``num_perm``.
+
+    Uses datasketch's own parameter search (equal false-positive / false-negative weights).
+
+    >>> lsh_params(0.5, 128)
+    (25, 5)
+    """
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
@@ -65,7 +73,26 @@ class Signer:
         """MinHash hash values (numpy array) of a set of byte shingles, equal to datasketch's."""
         if not shingle_set:
             return self.empty.copy()
-        hv = self._hash(shingle_set).reshape(-1, 1)
+        return self._signature_of(self._hash(shingle_set), chunk)
+
+    def sign(self, shingle_set, chunk=2048):
+        """``(signature, fingerprints)`` of a set of byte shingles, hashing each shingle once.
+
+        ``signature`` equals :meth:`signature`; ``fingerprints`` is the sorted array of unique
+        64-bit shingle hashes (first 8 bytes of SHA-1) used for exact Jaccard verification.
+        """
+        if not shingle_set:
+            return self.empty.copy(), np.zeros(0, dtype=np.uint64)
+        digests = [hashlib.sha1(s).digest() for s in shingle_set]
+        prints = np.unique(np.frombuffer(b"".join(d[:8] for d in digests), dtype="<u8"))
+        if self.width == 8:
+            hv = np.frombuffer(b"".join(d[:8] for d in digests), dtype="<u8").astype(np.uint64)
+        else:
+            hv = np.frombuffer(b"".join(d[:4] for d in digests), dtype="<u4").astype(np.uint32)
+        return self._signature_of(hv, chunk), prints
+
+    def _signature_of(self, hashes, chunk):
+        hv = hashes.reshape(-1, 1)
         result = self.empty.copy()
         for start in range(0, hv.shape[0], chunk):
             part = hv[start:start + chunk]
@@ -80,6 +107,20 @@ class Signer:
     def to_datasketch(self, hashvalues):
         """Wrap hash values in a ``datasketch.MinHash`` of the same seed and scheme."""
         return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme, hashvalues=hashvalues)
+
+
+def exact_jaccard(prints_a, prints_b):
+    """Jaccard similarity of two shingle sets given as sorted unique fingerprint arrays.
+
+    Two empty sets have similarity 0 (nothing to compare).
+
+    >>> exact_jaccard(np.array([1, 2, 3], dtype=np.uint64), np.array([2, 3, 4], dtype=np.uint64))
+    0.5
+    """
+    if len(prints_a) == 0 or len(prints_b) == 0:
+        return 0.0
+    inter = len(np.intersect1d(prints_a, prints_b, assume_unique=True))
+    return inter / (len(prints_a) + len(prints_b) - inter)
 
 
 def estimated_jaccard(sig_a, sig_b):

@@ -85,6 +85,8 @@ def deep_add(into, other):
     for key, value in other.items():
         if isinstance(value, dict):
             deep_add(into.setdefault(key, {}), value)
+        elif isinstance(value, list):  # e.g. dedup.largest_clusters: lists concatenate
+            into[key] = into.get(key, []) + value
         else:
             into[key] = into.get(key, 0) + value
     return into
