@@ -151,7 +151,8 @@ def run_command(args, beam_args):
     cfg = load_config(args.config, args.preset, args.overrides)
     specs = list_inputs(args.input)
     options = make_options(beam_args)
-    prepare_output(args.output, args.overwrite)
+    if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
+        prepare_output(args.output, args.overwrite)
     output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
     num_shards = auto_shards(cfg, specs)
     if not args.quiet:
@@ -197,9 +198,8 @@ def _progress(args, options, pipeline, specs):
 
 
 def _is_dry_run(options):
-    from apache_beam.options.pipeline_options import GoogleCloudOptions
-    value = getattr(options.view_as(GoogleCloudOptions), "dry_run", False)
-    return str(value).lower() not in ("false", "0", "", "none")
+    from pipeline.options import is_dry_run
+    return is_dry_run(options)
 
 
 def main(argv=None):
