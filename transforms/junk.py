@@ -342,10 +342,10 @@ def line_decisions(lines, h):
         if cut.get("enabled"):
             pattern = cut.get("compiled") or regex.compile(cut["pattern"], regex.IGNORECASE | regex.V1)
             body_words = 0
-            for i in range(start, end + 1):
+            for i in range(start, n):
                 if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
                         and pattern.fullmatch(lines[i]):
-                    end, cut_at = i - 1, i
+                    end, cut_at = min(end, i - 1), i
                     break
                 if classes[i] == "good":
                     body_words += feats[i]["words"]

@@ -1,0 +1,69 @@
+"""Junk heuristics: pure functions on small inline texts with the real default config."""
+import pytest
+
+from pipeline.config import ConfigError, load_config
+from transforms.junk import (JunkRules, best_region, compile_heuristics, doc_ratios,
+                             effective_heuristics, line_decisions, ratio_verdict, strip_junk)
+
+P1 = ("The minister said on Tuesday that the new budget would raise spending on schools and "
+      "hospitals across the country by a large margin.")
+P2 = ("Opposition leaders criticised the plan, arguing that it relied on optimistic growth "
+      "forecasts that few independent economists share.")
+P3 = ("Parliament is expected to vote on the proposal next month after a committee has reviewed "
+      "the details and heard from experts.")
+
+
+def _clean(text, preset=None):
+    junk = load_config(preset=preset)["junk"]
+    rules = JunkRules([r for r in junk["rules"] if r["name"] not in junk["disable"]])
+    return strip_junk(text, rules, compile_heuristics(effective_heuristics(junk)))
+
+
+def test_subheading_between_body_paragraphs_is_kept_but_nav_is_not():
+    nav = "\n".join(["Home", "World", "Sport", "Weather"])
+    text = f"{nav}\n{P1}\nWhat happens next\n{P2}\n{P3}\nSubscribe\nContact us"
+    for preset in ("news", "aggressive"):
+        clean, hits, removed = _clean(text, preset)
+        assert "What happens next" in clean, preset
+        assert P1 in clean and P2 in clean and P3 in clean
+        assert "Home" not in clean  # more than context.window lines from the body
+        if preset == "aggressive":
+            assert "Weather" not in clean and "Contact us" not in clean
+        assert all(rule for rule, _ in removed)
+
+
+def test_c4_hard_lines_and_comment_section_are_removed():
+    text = "\n".join(["Please enable JavaScript to view this page.", P1, P2, P3,
+                      "We use cookies. Read our privacy policy.", "Lorem ipsum dolor sit amet.",
+                      "Reader comments (2)", "Jane Doe, 3 hours ago", P2.replace("Opposition", "Readers")])
+    clean, hits, _ = _clean(text)
+    assert "JavaScript" not in clean and "cookies" not in clean and "Lorem" not in clean
+    assert "Readers" not in clean and P3 in clean
+    assert hits["javascript"] == 1 and hits["policy_line"] == 1 and hits["lorem_ipsum"] == 1
+    assert hits.get("comment_section", 0) >= 2
+
+
+def test_minimal_preset_keeps_short_lines():
+    clean, hits, _ = _clean(f"{P1}\nWhat next\nImpact Shorts", "minimal")
+    assert clean == f"{P1}\nWhat next" and hits == {"shorts_widget": 1}
+
+
+def test_disable_switches_a_heuristic_off():
+    text = f"{P1}\nWe use cookies, see our privacy policy.\n{P2}"
+    junk = load_config(overrides=["junk.disable=[policy_line]"])["junk"]
+    h = effective_heuristics(junk)
+    assert h["policy_line"]["enabled"] is False
+    lines = text.split("\n")
+    assert line_decisions(lines, compile_heuristics(h))[1] is None
+    with pytest.raises(ConfigError, match="unknown rule 'no_such_rule'"):
+        load_config(overrides=["junk.disable=[no_such_rule]"])
+
+
+def test_region_and_ratios():
+    assert best_region([-1, 3, -1, 4, -9, 2]) == (1, 3)
+    assert best_region([-1, -2]) is None
+    ratios = doc_ratios("a # b # c\n- one\n- two\nthree...")
+    assert ratios["symbol_word"] == pytest.approx(3 / 10)
+    cfg = load_config()["junk"]["doc_ratios"]
+    assert ratio_verdict("a # b # c\n- one\n- two\nthree...", cfg)[0] == "ratio_symbol_word"
+    assert ratio_verdict(f"{P1}\n{P2}\n{P3}", cfg) is None

@@ -1,0 +1,41 @@
+"""Presets: each loads; the seed acceptance holds under news and aggressive (one real run each)."""
+import os
+
+import pytest
+import regex
+
+from conftest import SAMPLE, read_output
+from pipeline.config import ConfigError, available_presets, load_config
+
+JUNK = ("Impact Shorts", "More Shorts", "Leave a Reply", "Back to top button",
+        "Your email address will not be published")
+
+
+def test_presets_exist_and_differ():
+    assert {"news", "aggressive", "minimal"} <= set(available_presets())
+    news, agg, mini = (load_config(preset=p)["junk"] for p in ("news", "aggressive", "minimal"))
+    assert news["heuristics"]["context"]["keep_if"] == "either"
+    assert agg["heuristics"]["context"]["keep_if"] == "both"
+    assert mini["heuristics"]["enabled"] is False and mini["boilerplate"]["enabled"] is False
+    with pytest.raises(ConfigError, match="keep_if"):
+        load_config(overrides=["junk.heuristics.context.keep_if=sometimes"])
+
+
+@pytest.mark.parametrize("preset", ["aggressive"])
+def test_seed_acceptance_under_preset(preset, run_textwash, tmp_path):
+    code, out = run_textwash("--input", SAMPLE, "--preset", preset, "--set", "output.write_removed=true")
+    assert code == 0
+    result = read_output(out)
+    clean = {r["id"]: r["text"] for r in result["clean"]}
+    seeds = sorted(f[:-4] for f in os.listdir(SAMPLE) if f.endswith(".txt"))
+    for doc_id in seeds:
+        for line in clean[doc_id].split("\n"):
+            assert not (line and regex.fullmatch(r"[\p{P}\p{S}\s]+", line))
+        assert not any(j in clean[doc_id] for j in JUNK)
+    assert ("The timing is important in terms of not only showing support to Moscow amid growing pressure"
+            in clean["000_9e003dcc0704e3b7"])
+    dups = {r["id"]: r for r in result["duplicates"]}
+    assert dups["wire/syndicated-004"]["duplicate_of"] == "004_ea5aaf718d4ae898"
+    rules = result["stats"]["rules"]
+    assert rules["punctuation_only_line"]["docs"] >= 1
+    assert {r["rule"] for r in result["removed"]} >= {"punctuation_only_line"}
