@@ -7,8 +7,13 @@ built (``max_rounds``). Connectivity is preserved by every step, so when the fin
 is a forest of depth-one stars (no node is both a leaf and a centre, no leaf has two
 centres) each star is exactly one component and its centre is the smallest node. That
 check runs in the graph too and its count of violations is reported: a non-zero count
-means "not converged" and the run fails loudly instead of returning partial clusters.
+means "not converged" and the run fails loudly instead of returning partial clusters
+(``fail_if_not_converged`` raises inside the job; the CLI also checks the count).
+``rounds_to_converge`` replays the same steps in plain Python to tell how many rounds a
+graph needs (a 10,000-node path with ids in path order needs 14).
 """
+from collections import defaultdict
+
 import apache_beam as beam
 
 
@@ -55,17 +60,82 @@ def star_violations(node_roles):
     return 1 if (len(centres) > 1 or (centres and is_centre)) else 0
 
 
+def star_round(edges):
+    """One large-star + small-star round over a set of edges, in plain Python (a reference).
+
+    Returns the new edge set; the same functions as the Beam rounds are used.
+
+    >>> sorted(star_round({(1, 2), (2, 3)}))
+    [(2, 1), (3, 1)]
+    """
+    neighbors = defaultdict(set)
+    for u, v in edges:
+        neighbors[u].add(v)
+        neighbors[v].add(u)
+    smaller = defaultdict(set)
+    for node, nbrs in neighbors.items():
+        for u, v in large_star((node, nbrs)):
+            a, b = _towards_smaller((u, v))
+            smaller[a].add(b)
+    out = set()
+    for node, nbrs in smaller.items():
+        out.update(small_star((node, nbrs)))
+    return out
+
+
+def rounds_to_converge(edges, max_rounds=200):
+    """Number of rounds the Beam transform needs for ``edges`` (a star forest after that many
+    rounds), found by running :func:`star_round` in plain Python; None if > ``max_rounds``.
+
+    >>> rounds_to_converge([(1, 2), (2, 3), (3, 4)])
+    2
+    """
+    current = {(u, v) for u, v in edges if u != v}
+    for i in range(max_rounds + 1):
+        if is_star_forest(current):
+            return i
+        current = star_round(current)
+    return None
+
+
+def is_star_forest(edges):
+    """True when every edge joins a centre to a leaf, no leaf has two centres and no node is both.
+
+    >>> is_star_forest({(2, 1), (3, 1)}), is_star_forest({(2, 1), (3, 2)})
+    (True, False)
+    """
+    centre_of = defaultdict(set)
+    centres = set()
+    for u, v in edges:
+        leaf, centre = (u, v) if v < u else (v, u)
+        centre_of[leaf].add(centre)
+        centres.add(centre)
+    return all(len(c) == 1 and leaf not in centres for leaf, c in centre_of.items())
+
+
+def check_converged(violations, max_rounds):
+    """Pass ``violations`` through when 0; raise RuntimeError (fails the job loudly) otherwise."""
+    if violations:
+        raise RuntimeError(
+            f"connected components did not converge in dedup.max_cc_rounds={max_rounds} rounds "
+            f"({violations} nodes unresolved): the clusters would be partial; raise "
+            f"dedup.max_cc_rounds and re-run")
+    return violations
+
+
 class ConnectedComponents(beam.PTransform):
     """PCollection[(u, v)] edges -> (labels, violations).
 
     ``labels``: PCollection[(node, component_min)] for every node on an edge (nodes without
     edges are singletons and are not listed). ``violations``: PCollection with one int, 0
-    when the rounds converged.
+    when the rounds converged. With ``fail_if_not_converged`` a non-zero count raises
+    RuntimeError inside the job, so no partial clusters are ever written.
     """
 
-    def __init__(self, max_rounds=30):
+    def __init__(self, max_rounds=30, fail_if_not_converged=False):
         super().__init__()
         self.max_rounds = max_rounds
+        self.fail = fail_if_not_converged
 
     def expand(self, edges):
         current = edges | "DropSelfLoops" >> beam.Filter(lambda e: e[0] != e[1])
@@ -89,6 +159,8 @@ class ConnectedComponents(beam.PTransform):
         violations = (roles
                       | "Violations" >> beam.Map(star_violations)
                       | "CountViolations" >> beam.CombineGlobally(sum))
+        if self.fail:
+            violations = violations | "CheckConverged" >> beam.Map(check_converged, self.max_rounds)
         node_labels = ((labels, centres | "CentreSelf" >> beam.Map(lambda c: (c, c)))
                        | "AllLabels" >> beam.Flatten()
                        | "OneLabel" >> beam.CombinePerKey(min))

@@ -337,7 +337,7 @@ class Deduplicate(beam.PTransform):
         else:
             edges = candidates
         labels, violations = edges | "PairOnly" >> beam.Keys() | "Clusters" >> ConnectedComponents(
-            cfg["max_cc_rounds"])
+            cfg["max_cc_rounds"], fail_if_not_converged=True)
         matches = (edges
                    | "BothEnds" >> beam.FlatMap(_both_ends)
                    | "BestMatch" >> beam.CombinePerKey(_best_match))

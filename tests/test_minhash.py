@@ -1,0 +1,76 @@
+"""MinHash signatures equal datasketch's, exact Jaccard, and datasketch's LSH parameters."""
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+
+from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingles
+
+TEXTS = [
+    "The quick brown fox jumps over the lazy dog while the cat watches from the fence.",
+    "Zürich’s Ｆull-width NEWS: café prices rose 3 % on Monday, officials said.",
+    "short text",
+    " ".join(f"w{i % 997}" for i in range(6000)),  # more shingles than one chunk (2048)
+]
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
+def test_signatures_equal_datasketch(scheme):
+    signer = Signer(128, 7, scheme)
+    for text in TEXTS:
+        shingle_set = shingles(text, 5)
+        reference = MinHash(num_perm=128, seed=7, scheme=scheme)
+        reference.update_batch(list(shingle_set))
+        sig, prints = signer.sign(shingle_set)
+        assert sig.dtype == reference.hashvalues.dtype
+        assert np.array_equal(sig, reference.hashvalues), (scheme, text[:30])
+        assert np.array_equal(signer.signature(shingle_set), reference.hashvalues)
+        assert len(prints) == len(shingle_set)
+        assert signer.to_datasketch(sig).jaccard(reference) == 1.0
+
+
+def test_signatures_load_into_datasketch_lsh():
+    signer = Signer(128, 1, "affine32")
+    bands, rows = lsh_params(0.5, 128)
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    assert (lsh.b, lsh.r) == (bands, rows)
+    base = " ".join(f"word{i}" for i in range(200))
+    near = base.replace("word100 ", "changed ")
+    for key, text in (("base", base), ("other", TEXTS[0])):
+        lsh.insert(key, signer.to_datasketch(signer.signature(shingles(text, 5))))
+    found = lsh.query(signer.to_datasketch(signer.signature(shingles(near, 5))))
+    assert found == ["base"]
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
+def test_lsh_params_are_datasketch_choice(threshold):
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    assert lsh_params(threshold, 128) == (lsh.b, lsh.r)
+
+
+def test_exact_jaccard_matches_python_sets():
+    signer = Signer(64, 1, "affine32")
+    rng = np.random.default_rng(3)
+    words = [f"t{i}" for i in range(60)]
+    for _ in range(30):
+        a = " ".join(rng.choice(words, 80))
+        b = " ".join(rng.choice(words, 80))
+        sa, sb = shingles(a, 2), shingles(b, 2)
+        expected = len(sa & sb) / len(sa | sb)
+        got = exact_jaccard(signer.sign(sa)[1], signer.sign(sb)[1])
+        assert got == pytest.approx(expected)
+    assert exact_jaccard(np.zeros(0, np.uint64), np.zeros(0, np.uint64)) == 0.0
+
+
+def test_estimate_tracks_exact_jaccard():
+    signer = Signer(256, 1, "affine32")
+    base = [f"w{i}" for i in range(400)]
+    other = base[40:] + [f"x{i}" for i in range(40)]
+    sa, sb = shingles(" ".join(base), 5), shingles(" ".join(other), 5)
+    exact = len(sa & sb) / len(sa | sb)
+    est = estimated_jaccard(signer.signature(sa), signer.signature(sb))
+    assert abs(est - exact) < 0.1
+
+
+def test_shingles_short_and_empty():
+    assert shingles("a b", 5) == {b"a b"}
+    assert shingles("!!! ---", 5) == set()
