@@ -28,19 +28,22 @@ STEP = 0.05
 
 
 def read_sample(patterns, input_cfg, limit):
-    """Up to ``limit`` documents (dicts) from the input patterns; unreadable records are skipped."""
-    docs = []
+    """``(docs, unreadable)``: up to ``limit`` documents (dicts) from the input patterns, and the
+    rejected records of what could not be read (skipped here, as the pipeline would reject them)."""
+    docs, unreadable = [], []
     for spec in list_inputs(patterns):
         if spec["kind"] is None:
             continue
         reader = read_text_file if spec["kind"] == "text" else read_jsonl_file
         with FileSystems.open(spec["path"], compression_type=CompressionTypes.AUTO) as handle:
             for item in reader(spec, handle, input_cfg):
-                if isinstance(item, dict):
-                    docs.append(item)
-                    if len(docs) >= limit:
-                        return docs
-    return docs
+                if not isinstance(item, dict):
+                    unreadable.append(item.value)
+                    continue
+                docs.append(item)
+                if len(docs) >= limit:
+                    return docs, unreadable
+    return docs, unreadable
 
 
 def clean_sample(docs, cfg):
@@ -135,7 +138,7 @@ def where_they_differ(a, b, context=6, limit=160):
 
 def tune(patterns, cfg, limit=5000, examples=2):
     """The tune table and examples for a sample (str)."""
-    docs = read_sample(patterns, cfg["input"], limit)
+    docs, unreadable = read_sample(patterns, cfg["input"], limit)
     ids, texts, dropped = clean_sample(docs, cfg)
     d = cfg["dedup"]
     groups = group_exact(ids, texts)
@@ -145,7 +148,9 @@ def tune(patterns, cfg, limit=5000, examples=2):
     signer = Signer(d["num_perm"], d["seed"], d["scheme"])
     sigs = [signer.signature(shingles(texts[i], d["ngram"])) for i in reps]
     pairs = near_pairs(sigs, THRESHOLDS[0]) if len(sigs) > 1 else {}
-    lines = [f"sample: {len(docs)} document(s) read (limit {limit}), {dropped} rejected by cleaning/filter, "
+    lines = [f"unreadable: {len(unreadable)} record(s) skipped, first: "
+             f"{unreadable[0]['reason']}: {unreadable[0]['detail']}"] if unreadable else []
+    lines += [f"sample: {len(docs)} document(s) read (limit {limit}), {dropped} rejected by cleaning/filter, "
              f"{len(texts)} compared; {exact_dups} exact cop(ies) in {sum(1 for g in groups if len(g) > 1)} "
              f"group(s) (dropped at every threshold)",
              f"similarity: MinHash estimate of {d['ngram']}-word shingle Jaccard, {d['num_perm']} perm "
