@@ -81,10 +81,13 @@ def _check_dataflow(options):
         raise OptionsError(f"--runner DataflowRunner needs {', '.join(missing)} "
                            "(e.g. --project my-project --region us-central1 "
                            "--temp_location gs://my-bucket/tmp)")
-    for flag, value in (("--temp_location", gcp.temp_location),
-                        ("--staging_location", gcp.staging_location)):
-        if value and not value.startswith("gs://"):
-            raise OptionsError(f"{flag} must be a gs:// path on Dataflow, got {value!r}")
+    from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+    validator = PipelineOptionsValidator(options, None)
+    for name in ("temp_location", "staging_location"):
+        # a bad path would make Beam try to create a default bucket (network, credentials)
+        errors = validator.validate_gcs_path(gcp, name) if getattr(gcp, name) else []
+        if errors:
+            raise OptionsError(f"--{name} must be gs://BUCKET/PATH on Dataflow: {errors[0]}")
     setup = options.view_as(SetupOptions)
     image = options.view_as(WorkerOptions).sdk_container_image
     if not (setup.setup_file or image or setup.extra_packages):
