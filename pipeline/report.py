@@ -59,7 +59,10 @@ def iter_records(output_dir, prefix):
         return
     for meta in sorted(matched, key=lambda m: m.path):
         with FileSystems.open(meta.path, compression_type=CompressionTypes.AUTO) as handle:
-            for line in handle:
+            while True:  # Beam's CompressedFile has readline() but is not iterable
+                line = handle.readline()
+                if not line:
+                    break
                 if line.strip():
                     yield json.loads(line)
 

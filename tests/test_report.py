@@ -134,3 +134,18 @@ def test_report_says_how_to_record_removed_lines(tmp_path):
     stats = {"counts": {"read": 0, "kept": 0, "duplicates": 0, "rejected": 0}, "conserved": True}
     page = open(write_report(str(tmp_path), stats), encoding="utf-8").read()
     assert "output.write_removed=true" in page and 'id="stat-read" data-value="0"' in page
+
+
+def test_report_reads_compressed_shards(tmp_path):
+    """output.compress=true writes .jsonl.gz shards: the report reads them the same way."""
+    import gzip
+    rep = {"id": "a", "text": "one two three four", "source": "s", "meta": {}, "cluster_id": "a",
+           "duplicate_count": 1}
+    dup = {"id": "b", "source": "s", "text": "one two six four", "duplicate_of": "a", "cluster_id": "a",
+           "similarity": 0.5, "kind": "near"}
+    for prefix, rec in (("clean", rep), ("duplicates", dup)):
+        with gzip.open(tmp_path / f"{prefix}-00000-of-00001.jsonl.gz", "wt", encoding="utf-8") as handle:
+            handle.write(json.dumps(rec) + "\n")
+    stats = {"counts": {"read": 2, "kept": 1, "duplicates": 1, "rejected": 0}, "conserved": True}
+    page = open(write_report(str(tmp_path), stats), encoding="utf-8").read()
+    assert "cluster a · 2 documents" in page and "<del>three </del>" in page and "<ins>six </ins>" in page
