@@ -114,13 +114,18 @@ def _duration(seconds):
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-def format_progress(docs, nbytes, elapsed, total_bytes):
+def format_progress(docs, nbytes, elapsed, total_bytes, run_elapsed=None):
     """One progress line from counts so far, seconds elapsed and the expected total bytes.
+
+    ``total_bytes`` 0 means the cleaning stage is over: rates are then those of that stage
+    (``elapsed`` = its duration) and ``run_elapsed`` is the time since the start.
 
     >>> format_progress(1000, 5_000_000, 10.0, 10_000_000)
     'textwash: 1,000 docs, 5.0 MB cleaned (50%), 100 docs/s, 0.50 MB/s, ~10s left'
     >>> format_progress(1000, 10_000_000, 10.0, 10_000_000)
     'textwash: 1,000 docs, 10.0 MB cleaned, 100 docs/s, 1.00 MB/s; grouping duplicates and writing'
+    >>> format_progress(1000, 10_000_000, 10.0, 0, 75.0)
+    'textwash: 1,000 docs, 10.0 MB cleaned, 100 docs/s, 1.00 MB/s; grouping duplicates and writing (1m15s elapsed)'
     """
     rate_d = docs / elapsed if elapsed > 0 else 0.0
     rate_b = nbytes / elapsed if elapsed > 0 else 0.0
@@ -132,7 +137,8 @@ def format_progress(docs, nbytes, elapsed, total_bytes):
         left = (total_bytes - nbytes) / rate_b if rate_b > 0 else 0
         pct = min(99, int(100 * nbytes / total_bytes))
         return f"{head} ({pct}%), {rates}, ~{_duration(left)} left"
-    return f"{head}, {rates}; grouping duplicates and writing"
+    tail = f" ({_duration(run_elapsed)} elapsed)" if run_elapsed is not None else ""
+    return f"{head}, {rates}; grouping duplicates and writing{tail}"
 
 
 class Reporter:
@@ -158,7 +164,9 @@ class Reporter:
             self.last_docs, self.last_change = docs, now
         # no new document for a while: the cleaning stage is over, later stages are running
         stalled = docs > 0 and now - self.last_change >= max(3.0, 1.5 * self.every)
-        return format_progress(docs, nbytes, now - self.started, 0 if stalled else self.total_bytes)
+        if stalled:
+            return format_progress(docs, nbytes, self.last_change - self.started, 0, now - self.started)
+        return format_progress(docs, nbytes, now - self.started, self.total_bytes)
 
     def _emit(self, line, final=False):
         if self.tty:
