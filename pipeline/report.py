@@ -50,8 +50,11 @@ svg text{font:12px system-ui,sans-serif;fill:#1d2430}
 
 # ------------------------------------------------------------------ reading outputs
 
-def iter_records(output_dir, prefix):
-    """Yield the JSON records of every ``{prefix}-*.jsonl[.gz]`` shard of ``output_dir``, in shard order."""
+def iter_records(output_dir, prefix, wanted=None):
+    """Yield the JSON records of every ``{prefix}-*.jsonl[.gz]`` shard of ``output_dir``, in shard order.
+
+    ``wanted(raw_line) -> bool``, if given, skips lines before they are parsed (speed).
+    """
     pattern = f"{output_dir.rstrip('/')}/{prefix}-*"
     try:
         matched = FileSystems.match([pattern])[0].metadata_list
@@ -63,7 +66,7 @@ def iter_records(output_dir, prefix):
                 line = handle.readline()
                 if not line:
                     break
-                if line.strip():
+                if line.strip() and (wanted is None or wanted(line)):
                     yield json.loads(line)
 
 
@@ -81,15 +84,26 @@ def collect(output_dir):
     ``has_removed`` (whether removed-* shards exist).
     """
     removed, removed_seen = {}, False
-    for rec in iter_records(output_dir, "removed"):
+    full_prefixes = set()  # once enough documents are sampled, parse only their lines
+
+    def removed_wanted(line):
+        return len(removed) < CLEANED_DOCS * 4 or line.split(b', "rule"', 1)[0] in full_prefixes
+
+    for rec in iter_records(output_dir, "removed", removed_wanted):
         removed_seen = True
         doc = rec["doc_id"]
         if doc in removed or len(removed) < CLEANED_DOCS * 4:
+            if doc not in removed:
+                full_prefixes.add(('{"doc_id": ' + json.dumps(doc, ensure_ascii=False)).encode("utf-8"))
             lines = removed.setdefault(doc, [])
             if len(lines) < MAX_REMOVED_LINES:
                 lines.append((rec["rule"], rec["line"]))
     top, cleaned = [], {}
-    for rec in iter_records(output_dir, "clean"):
+
+    def clean_wanted(line):  # writers put duplicate_count last: singletons are skipped unparsed
+        return len(cleaned) < CLEANED_DOCS or not line.rstrip().endswith(b'"duplicate_count": 0}')
+
+    for rec in iter_records(output_dir, "clean", clean_wanted):
         if rec["id"] in removed and len(cleaned) < CLEANED_DOCS:
             cleaned[rec["id"]] = {"id": rec["id"], "text": cut(rec["text"]), "removed": removed[rec["id"]]}
         if rec.get("duplicate_count", 0) > 0:
