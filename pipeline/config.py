@@ -251,7 +251,6 @@ def validate(cfg, default):
     _check_range("dedup.ngram", d["ngram"], 1, 64)
     _check_range("dedup.num_perm", d["num_perm"], 2, 4096)
     _check_range("dedup.max_cc_rounds", d["max_cc_rounds"], 1, 200)
-    _check_range("dedup.estimate_margin", d["estimate_margin"], 0.0, 1.0)
     _check_range("dedup.min_rep_similarity", d["min_rep_similarity"], 0.0, 1.0)
     _check_range("dedup.max_bucket_size", d["max_bucket_size"], 2)
     for key, choices in (("verify", ("exact", "estimate")), ("cluster_policy", ("representative", "components"))):

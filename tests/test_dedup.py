@@ -13,7 +13,7 @@ from apache_beam.testing.util import assert_that
 
 from pipeline.config import load_config
 from tests.conftest import REPO, SHARED
-from transforms.dedup import Deduplicate, candidate_pairs, rank_key
+from transforms.dedup import Deduplicate, bucket_pairs, candidate_pairs, rank_key
 from transforms.minhash import Signer, exact_jaccard, shingles
 from transforms.write import deep_add
 
@@ -156,6 +156,14 @@ def test_candidate_pairs_cap_is_linear():
     assert len(full) == 50 * 49 // 2
     pairs = [x for x in capped if isinstance(x, tuple)]
     assert len(pairs) == 49 and all(a == "d0" for (a, _), _ in pairs)
+    assert len(capped) == 50                                # + one tagged stat
+
+
+def test_bucket_pairs_cap_is_linear():
+    ids = [f"d{k:02d}" for k in range(50)]
+    assert len(list(bucket_pairs(("k", ids[::-1]), 100))) == 50 * 49 // 2
+    capped = list(bucket_pairs(("k", ids), 10))
+    assert [x for x in capped if isinstance(x, tuple)] == [("d00", other) for other in ids[1:]]
     assert len(capped) == 50                                # + one tagged stat
 
 

@@ -9,10 +9,10 @@ Steps, all inside the Beam graph (nothing is collected on the launcher or on one
    datasketch's own parameter search for ``lsh_threshold`` (set *below* ``threshold`` so that
    pairs just above the threshold are almost never missed: 25 x 5 for 0.5 at 128 permutations
    gives a pair with Jaccard 0.8 a 99.99 % chance to share a bucket);
-3. candidates (pairs sharing a bucket) are pre-filtered by estimated Jaccard >=
-   ``threshold - estimate_margin`` and then, with ``verify: exact``, verified by the EXACT
-   Jaccard of their shingle sets (two joins on the fingerprints); ``verify: estimate`` keeps
-   pairs whose estimated Jaccard is >= ``threshold``. A bucket with more than
+3. candidates (pairs sharing a bucket) are, with ``verify: exact`` (default), verified by
+   the EXACT Jaccard of their shingle sets (two joins on the 64-bit shingle fingerprints;
+   buckets then carry only ids); ``verify: estimate`` carries signatures into the buckets
+   and keeps pairs whose estimated Jaccard is >= ``threshold``. A bucket with more than
    ``max_bucket_size`` members (shared boilerplate) is not expanded into all its pairs: each
    member is only compared with the bucket's smallest id, and the bucket is counted in stats;
 4. verified pairs are edges of a graph whose connected components
@@ -98,19 +98,42 @@ class GroupExact(beam.DoFn):
         yield rep["id"], {"sig": sig, "rank": rank_key(rep, policy), "hash": digest, "copies": len(docs)}
 
 
-def band_keys(id_info, bands, rows):
-    """Yield ``((band, band bytes), (id, signature))`` for each LSH band of one signature."""
+def band_keys(id_info, bands, rows, with_signature=True):
+    """Yield ``((band, band bytes), member)`` for each LSH band of one signature; ``member`` is
+    ``(id, signature)``, or just the id when ``with_signature`` is false (exact verification
+    does not need the estimate, and 25 copies of a 512-byte signature per document are the
+    largest shuffle of the stage)."""
     doc_id, info = id_info
     sig = info["sig"]
     if sig is None:
         return
+    member = (doc_id, sig) if with_signature else doc_id
     for b in range(bands):
-        yield (b, sig[b * rows:(b + 1) * rows].tobytes()), (doc_id, sig)
+        yield (b, sig[b * rows:(b + 1) * rows].tobytes()), member
+
+
+def bucket_pairs(bucket, max_bucket_size):
+    """Yield ``(id_a, id_b)`` (id_a < id_b) for the pairs of one LSH bucket of ids.
+
+    A bucket with more than ``max_bucket_size`` members only pairs each member with its
+    smallest id (linear, not quadratic) and also yields the tagged stat ``oversized_buckets``.
+
+    >>> list(bucket_pairs(("k", ["b", "a", "c"]), 10))
+    [('a', 'b'), ('a', 'c'), ('b', 'c')]
+    """
+    _, members = bucket
+    ids = sorted(set(members))
+    oversized = len(ids) > max_bucket_size
+    if oversized:
+        yield beam.pvalue.TaggedOutput("stats", {"dedup": {"oversized_buckets": 1}})
+    for i in range(1 if oversized else len(ids) - 1):
+        for other in ids[i + 1:]:
+            yield ids[i], other
 
 
 def candidate_pairs(bucket, min_similarity, max_bucket_size):
-    """Yield ``((id_a, id_b), estimated Jaccard)`` for pairs of one LSH bucket at or above
-    ``min_similarity`` (id_a < id_b).
+    """Yield ``((id_a, id_b), estimated Jaccard)`` for pairs of one LSH bucket of
+    ``(id, signature)`` members at or above ``min_similarity`` (id_a < id_b).
 
     A bucket with more than ``max_bucket_size`` members only pairs each member with its
     smallest id (linear, not quadratic) and also yields the tagged stat ``oversized_buckets``.
@@ -153,7 +176,7 @@ def _second_side(pair_fps, threshold):
 
 
 class ExactVerify(beam.PTransform):
-    """(PCollection[((a, b), est)], PCollection[(id, fingerprints)]) -> verified ((a, b), jaccard)."""
+    """(PCollection[(a, b)], PCollection[(id, fingerprints)]) -> verified ((a, b), jaccard)."""
 
     def __init__(self, threshold):
         super().__init__()
@@ -161,7 +184,7 @@ class ExactVerify(beam.PTransform):
 
     def expand(self, pcolls):
         pairs, prints = pcolls
-        first = ({"pair": pairs | "ByFirst" >> beam.Map(lambda kv: (kv[0][0], kv[0][1])), "fp": prints}
+        first = ({"pair": pairs, "fp": prints}
                  | "JoinFirst" >> beam.CoGroupByKey()
                  | "CarryFirst" >> beam.FlatMap(_first_side))
         return ({"pair": first, "fp": prints}
@@ -325,17 +348,19 @@ class Deduplicate(beam.PTransform):
                    | "PickExactRepAndSign" >> beam.ParDo(GroupExact(cfg)).with_outputs(
                        "docs", "prints", main="reps"))
         reps = grouped.reps
-        est_floor = cfg["threshold"] - cfg["estimate_margin"] if cfg["verify"] == "exact" else cfg["threshold"]
+        exact = cfg["verify"] == "exact"
         buckets = (reps
-                   | "LshBandKeys" >> beam.FlatMap(band_keys, self.bands, self.rows)
-                   | "GroupBuckets" >> beam.GroupByKey()
-                   | "CandidatePairs" >> beam.ParDo(_Tagged(candidate_pairs, est_floor,
-                                                                cfg["max_bucket_size"])).with_outputs("stats", main="pairs"))
-        candidates = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
-        if cfg["verify"] == "exact":
+                   | "LshBandKeys" >> beam.FlatMap(band_keys, self.bands, self.rows, not exact)
+                   | "GroupBuckets" >> beam.GroupByKey())
+        if exact:
+            buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
+                bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
+            candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
             edges = (candidates, grouped.prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
         else:
-            edges = candidates
+            buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
+                candidate_pairs, cfg["threshold"], cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
+            candidates = edges = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
         labels, violations = edges | "PairOnly" >> beam.Keys() | "Clusters" >> ConnectedComponents(
             cfg["max_cc_rounds"], fail_if_not_converged=True)
         matches = (edges
