@@ -92,6 +92,13 @@ def test_invalid_utf8_is_decoded_with_the_encoding_recorded(hostile):
     assert line["meta"]["source_encoding"] == "cp1252" and "Café crème" in line["text"]
 
 
+def test_lone_surrogate_escapes_are_repaired(hostile):
+    _, result, _ = hostile
+    doc = {r["id"]: r for r in result["clean"]}["lone-surrogate"]
+    assert doc["text"].startswith("Broken escapes \ufffd from a bad JSON writer")
+    assert doc["meta"]["note"] == "x\ufffd" and "unicode_repaired" in doc["meta"]
+
+
 def test_zero_width_and_bidi_characters_are_removed(hostile):
     _, result, _ = hostile
     clean = {r["id"]: r for r in result["clean"]}

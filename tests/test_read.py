@@ -13,7 +13,7 @@ import apache_beam as beam
 import pytest
 import zstandard
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.read import (ReadDocuments, decode_bytes, list_inputs, open_input, parse_json_line,
@@ -97,6 +97,15 @@ def test_invalid_utf8_line_reject_policy_and_detect_policy():
     assert rejected[0]["reason"] == "invalid_utf8" and "decode_errors" in rejected[0]["detail"]
     docs, _ = _split(parse_json_line("f:1", "f", raw, CFG))
     assert docs[0]["text"] == "café crème" and docs[0]["meta"]["source_encoding"] == "cp1252"
+
+
+def test_lone_surrogate_escapes_are_repaired_not_fatal():
+    raw = b'{"id": "s\\udc00", "text": "a \\ud800 b \\ud83d\\ude00", "note": "\\udfff"}'
+    docs, rejected = _split(parse_json_line("f:1", "f", raw, CFG))
+    assert rejected == [] and docs[0]["id"] == "s\ufffd"
+    assert docs[0]["text"] == "a \ufffd b \U0001f600" and docs[0]["meta"]["note"] == "\ufffd"
+    assert "unicode_repaired" in docs[0]["meta"]
+    json.dumps(docs[0], ensure_ascii=False).encode("utf-8")  # writable
 
 
 def test_good_line_keeps_other_fields_in_meta():
@@ -193,7 +202,7 @@ def test_read_transform_in_a_pipeline(tmp_path):
     (tmp_path / "notes.csv").write_text("a,b\n")
     specs = list_inputs([str(tmp_path)])
     expected_docs = len(_read_path(tmp_path / "cut.jsonl.gz")[0])
-    with TestPipeline(runner=FnApiRunner()) as p:
+    with BeamTestPipeline(runner=FnApiRunner()) as p:
         read = p | ReadDocuments(specs, CFG)
         assert_that(read.docs | "N" >> beam.combiners.Count.Globally(), equal_to([expected_docs]),
                     label="docs")

@@ -22,6 +22,7 @@ import os
 import posixpath
 import zlib
 
+import regex
 import zstandard
 
 import apache_beam as beam
@@ -275,6 +276,9 @@ def parse_json_line(doc_id, source, raw, cfg, pos=0):
     except ValueError as exc:
         yield _rejected(doc_id, source, "invalid_json", f"broken JSON: {exc}", text, pos)
         return
+    repaired = "\\u" in text and _has_lone_surrogate(obj)
+    if repaired:  # "\\ud800" escapes decode to lone surrogates, which no UTF-8 writer accepts
+        obj = _repair_surrogates(obj)
     if not isinstance(obj, dict):
         yield _rejected(doc_id, source, "not_an_object",
                         f"JSON line is {_a(_json_type(obj))}, not an object", text, pos)
@@ -294,7 +298,38 @@ def parse_json_line(doc_id, source, raw, cfg, pos=0):
     meta = {k: v for k, v in obj.items() if k not in (text_field, id_field)}
     if encoding != "utf-8":
         meta["source_encoding"] = encoding
+    if repaired:
+        meta["unicode_repaired"] = "lone surrogate escapes replaced by U+FFFD"
     yield _with_pos(make_doc(doc_id, body, source, meta), pos)
+
+
+SURROGATE_RE = regex.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value):
+    """True when any string (key or value) inside a parsed JSON value holds a lone surrogate."""
+    if isinstance(value, str):
+        return SURROGATE_RE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def _repair_surrogates(value):
+    """A copy of a parsed JSON value with lone surrogates replaced by U+FFFD.
+
+    >>> _repair_surrogates({"a\\ud800": ["x\\udc00y", 1]})
+    {'a\ufffd': ['x\ufffdy', 1]}
+    """
+    if isinstance(value, str):
+        return SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_repair_surrogates(k): _repair_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repair_surrogates(v) for v in value]
+    return value
 
 
 def _a(noun):
