@@ -67,6 +67,8 @@ def resolve_id_group(record_id, tagged_records, policy):
     >>> [(r["id"], r["source"]) for _, r in out]
     [('x', 'a'), ('b#x', 'b')]
     """
+    if len(tagged_records) == 1:  # the common case: nothing to sort or serialize
+        return list(tagged_records)
     ordered = sorted(tagged_records, key=occurrence_key)
     first_source = ordered[0][1].get("source", "")
     per_source = {}
@@ -94,7 +96,10 @@ def resolve_collisions(final_id, tagged_records):
 
     A record whose id was never qualified wins; the others get ``<id>#dup<n>`` ids.
     """
-    ordered = sorted(tagged_records, key=lambda t: (bool(t[1].get(RENAMED)),) + occurrence_key(t))
+    if len(tagged_records) == 1:
+        ordered = tagged_records
+    else:
+        ordered = sorted(tagged_records, key=lambda t: (bool(t[1].get(RENAMED)),) + occurrence_key(t))
     kind, first = ordered[0]
     out = [(kind, {k: v for k, v in first.items() if k != RENAMED})]
     for n, (kind, record) in enumerate(ordered[1:], start=1):
