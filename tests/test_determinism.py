@@ -105,7 +105,7 @@ def _line(kind, i, rng, earlier):
     }[kind]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck),
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking reruns pipelines: too slow
 @given(kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=14),
        files=st.integers(min_value=1, max_value=3), blank_every=st.integers(min_value=0, max_value=4),

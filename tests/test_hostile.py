@@ -148,17 +148,6 @@ def test_duplicate_id_reject_policy_and_collisions_in_the_graph():
                                   ("z.jsonl#x", "text_not_string")]), label="rejected")
 
 
-def test_duplicate_ids_reject_policy_through_the_cli(run_textwash):
-    code, out = run_textwash("--input", os.path.join(HOSTILE, "records.jsonl"),
-                             "--input", os.path.join(HOSTILE, "more.jsonl"),
-                             "--set", "input.duplicate_ids=reject")
-    assert code == 0
-    rejected = {r["id"]: r for r in read_output(out)["rejected"]}
-    assert rejected["records.jsonl#shared-id"]["reason"] == "duplicate_id"
-    assert "more.jsonl" in rejected["records.jsonl#shared-id"]["detail"]
-    assert rejected["records.jsonl#dup-in-file#2"]["stage"] == "ids"
-
-
 def test_50mb_document_and_10mb_line_are_rejected_as_too_large(tmp_path, run_textwash):
     src = tmp_path / "in"
     src.mkdir()
@@ -210,14 +199,21 @@ def test_failed_conservation_writes_no_success_marker(tmp_path):
     assert json.load(open(tmp_path / "stats.json"))["conserved"] is False
 
 
-def test_incomplete_run_is_not_mistaken_for_a_finished_one(tmp_path, capsys):
-    """A directory left by a failed run (shards, no _SUCCESS) needs --overwrite, then is replaced."""
+def test_incomplete_run_needs_overwrite_then_reject_policy_for_duplicate_ids(tmp_path, capsys):
+    """A directory left by a failed run (shards, no _SUCCESS) needs --overwrite, then is replaced;
+    the run uses input.duplicate_ids=reject."""
     out = tmp_path / "o"
     out.mkdir()
     (out / "clean-00000-of-00001.jsonl").write_text('{"id": "stale"}\n')
-    code = main(["run", "--input", os.path.join(HOSTILE, "more.jsonl"), "--output", str(out), "--quiet"])
-    assert code == 2 and "--overwrite" in capsys.readouterr().err
-    code = main(["run", "--input", os.path.join(HOSTILE, "more.jsonl"), "--output", str(out),
-                 "--quiet", "--overwrite"])
-    assert code == 0 and (out / "_SUCCESS").exists()
-    assert "stale" not in (out / "clean-00000-of-00001.jsonl").read_text()
+    args = ["run", "--input", os.path.join(HOSTILE, "records.jsonl"), "--input",
+            os.path.join(HOSTILE, "more.jsonl"), "--output", str(out), "--quiet",
+            "--set", "input.duplicate_ids=reject"]
+    assert main(args) == 2 and "--overwrite" in capsys.readouterr().err
+    assert main(args + ["--overwrite"]) == 0 and (out / "_SUCCESS").exists()
+    result = read_output(str(out))
+    assert "stale" not in {r["id"] for r in result["clean"]}
+    rejected = {r["id"]: r for r in result["rejected"]}
+    assert rejected["records.jsonl#shared-id"]["reason"] == "duplicate_id"
+    assert "more.jsonl" in rejected["records.jsonl#shared-id"]["detail"]
+    assert rejected["records.jsonl#dup-in-file#2"]["stage"] == "ids"
+    assert result["stats"]["conserved"]
