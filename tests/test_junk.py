@@ -67,3 +67,32 @@ def test_region_and_ratios():
     cfg = load_config()["junk"]["doc_ratios"]
     assert ratio_verdict("a # b # c\n- one\n- two\nthree...", cfg)[0] == "ratio_symbol_word"
     assert ratio_verdict(f"{P1}\n{P2}\n{P3}", cfg) is None
+
+
+def test_related_list_and_footer_end_the_body_only_after_enough_body():
+    teaser = ("Scientists say the discovery of water on the distant moon could change how the agency "
+              "plans its next missions.")
+    long_body = [P1, P2, P3] * 5   # ~300 body words before the related heading
+    related = "\n".join([*long_body, "More in World", "Moon water found", teaser, "2H ago",
+                         "Why farmers paint their cows", teaser.replace("Scientists", "Researchers")])
+    clean, hits, _ = _clean(related, "aggressive")
+    assert P3 in clean and "Moon water" not in clean and "Researchers" not in clean
+    assert hits["related_section"] >= 4
+    # the news preset needs 400 body words first: an inline "More in World" box stays
+    clean, hits, _ = _clean(related, "news")
+    assert "related_section" not in hits
+    footer = "\n".join([P1, P2, P3, P1, P2, "© 2019 Example Media Inc. All Rights Reserved.", teaser])
+    clean, hits, _ = _clean(footer, "news")
+    assert P3 in clean and "©" not in clean and "Scientists" not in clean
+    assert hits["page_footer"] == 2
+    # a copyright line before any body text does not cut the article that follows
+    clean, _, _ = _clean("\n".join(["Copyright 2019 Example Media", P1, P2, P3]), "news")
+    assert P1 in clean and P3 in clean
+
+
+def test_region_end_switches_and_bad_pattern():
+    junk = load_config(overrides=["junk.disable=[related_start, footer_start]"])["junk"]
+    h = effective_heuristics(junk)
+    assert not h["related_start"]["enabled"] and not h["footer_start"]["enabled"]
+    with pytest.raises(ConfigError, match="footer_start.pattern"):
+        load_config(overrides=["junk.heuristics.footer_start.pattern=(unclosed"])

@@ -337,18 +337,7 @@ def line_decisions(lines, h):
                 scores.append(-region["weak_penalty"] - region["weak_penalty_per_word"] * f["words"])
         span = best_region(scores)
         start, end = span if span else (0, n - 1)
-        cut = h.get("comment_start", {})
-        cut_at = n
-        if cut.get("enabled"):
-            pattern = cut.get("compiled") or regex.compile(cut["pattern"], regex.IGNORECASE | regex.V1)
-            body_words = 0
-            for i in range(start, n):
-                if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
-                        and pattern.fullmatch(lines[i]):
-                    end, cut_at = min(end, i - 1), i
-                    break
-                if classes[i] == "good":
-                    body_words += feats[i]["words"]
+        end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end)
         if region.get("extend_with_context"):
             while start > 0 and classes[start - 1] == "weak" and out[start - 1] is None:
                 start -= 1
@@ -363,8 +352,38 @@ def line_decisions(lines, h):
                         inside[i] = True
         for i in range(n):
             if not inside[i] and out[i] is None:
-                out[i] = "comment_section" if i >= cut_at else "outside_main_region"
+                out[i] = cut_rule if i >= cut_at else "outside_main_region"
     return out
+
+
+# Region-end markers: a short line after enough body text that starts a section which is not
+# the article (reader comments, a related-stories list, the page footer). The first one found
+# after the region's start ends the main region; everything after it is removed under the
+# marker's hit name. Each is switchable by its key.
+REGION_ENDS = (("comment_start", "comment_section"), ("related_start", "related_section"),
+               ("footer_start", "page_footer"))
+
+
+def _region_end(lines, feats, classes, h, start, end):
+    """Apply the region-end markers: ``(end, cut_at, hit_name)``; cut_at = len(lines) if none."""
+    n = len(lines)
+    markers = []
+    for key, hit in REGION_ENDS:
+        cut = h.get(key) or {}
+        if cut.get("enabled"):
+            pattern = cut.get("compiled") or regex.compile(cut["pattern"], regex.IGNORECASE | regex.V1)
+            markers.append((cut, pattern, hit))
+    if not markers:
+        return end, n, None
+    body_words = 0
+    for i in range(start, n):
+        for cut, pattern, hit in markers:
+            if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
+                    and pattern.fullmatch(lines[i]):
+                return min(end, i - 1), i, hit
+        if classes[i] == "good":
+            body_words += feats[i]["words"]
+    return end, n, None
 
 
 def _extra_regions(scores, lo, hi, limit):
@@ -379,7 +398,7 @@ def _extra_regions(scores, lo, hi, limit):
 
 
 HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "context",
-                      "main_region", "comment_start")
+                      "main_region", "comment_start", "related_start", "footer_start")
 
 
 def effective_heuristics(junk_cfg):
@@ -391,7 +410,7 @@ def effective_heuristics(junk_cfg):
     for name in junk_cfg.get("disable") or ():
         if name == "heuristics":
             h["enabled"] = False
-        elif name in HEURISTIC_SWITCHES:
+        elif name in HEURISTIC_SWITCHES and name in h:
             h[name]["enabled"] = False
     return h
 
@@ -401,10 +420,10 @@ def compile_heuristics(h):
     if not h:
         return h
     h = dict(h)
-    if h.get("comment_start", {}).get("enabled"):
-        h["comment_start"] = dict(h["comment_start"])
-        h["comment_start"]["compiled"] = regex.compile(h["comment_start"]["pattern"],
-                                                       regex.IGNORECASE | regex.V1)
+    for key, _ in REGION_ENDS:
+        if (h.get(key) or {}).get("enabled"):
+            h[key] = dict(h[key])
+            h[key]["compiled"] = regex.compile(h[key]["pattern"], regex.IGNORECASE | regex.V1)
     return h
 
 
