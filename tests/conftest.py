@@ -20,7 +20,7 @@ def read_jsonl(pattern):
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt", encoding="utf-8") as handle:
             records.extend(json.loads(line) for line in handle if line.strip())
-    return sorted(records, key=lambda r: r["id"])
+    return sorted(records, key=lambda r: (str(r.get("id", r.get("doc_id", ""))), json.dumps(r, sort_keys=True)))
 
 
 def read_output(out_dir):
