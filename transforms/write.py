@@ -12,7 +12,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
-DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind")
+DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
+                    "matched", "matched_similarity")
 REJECTED_FIELDS = ("id", "source", "stage", "reason", "detail", "text")
 
 
