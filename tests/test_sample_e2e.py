@@ -77,15 +77,3 @@ def test_broken_json_line_is_rejected_with_reason(sample_output):
     broken = rejected["wire.jsonl:4"]
     assert broken["stage"] == "read" and broken["reason"] == "invalid_json"
     assert "JSON" in broken["detail"]
-
-
-def test_two_runs_are_byte_identical(run_textwash, tmp_path):
-    outputs = []
-    for name in ("a", "b"):
-        code, out = run_textwash("--input", SAMPLE, out=tmp_path / name)
-        assert code == 0
-        outputs.append({f: open(os.path.join(out, f), "rb").read()
-                        for f in sorted(os.listdir(out)) if f.endswith(".jsonl")})
-    assert outputs[0] == outputs[1] and outputs[0]
-
-
