@@ -123,28 +123,6 @@ def auto_shards(cfg, specs):
     return max(1, math.ceil(total / BYTES_PER_SHARD))
 
 
-def format_summary(stats):
-    """A short human summary of a finished run (multi-line string)."""
-    c = stats["counts"]
-    lines = [
-        f"read {c['read']} = kept {c['kept']} + duplicates {c['duplicates']} + rejected {c['rejected']}"
-        f"   [{'conserved' if stats['conserved'] else 'NOT CONSERVED'}]",
-        f"wall time {stats['wall_time_s']:.1f}s, {stats['input_bytes'] / 1e6:.2f} MB input",
-    ]
-    by_kind = stats.get("duplicates_by_kind", {})
-    if by_kind:
-        lines.append("duplicates: " + ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())))
-    reasons = stats.get("rejected_by_reason", {})
-    if reasons:
-        lines.append("rejected:   " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
-    rules = stats.get("rules", {})
-    if rules:
-        top = sorted(rules.items(), key=lambda kv: (-kv[1]["lines"], kv[0]))
-        lines.append("junk rules: " + ", ".join(f"{k} {v['lines']}" for k, v in top))
-    lines.append(f"outputs in {stats['output']}")
-    return "\n".join(lines)
-
-
 def run_command(args, beam_args):
     """Execute ``textwash run``; returns the final stats dict."""
     import apache_beam as beam
