@@ -13,6 +13,7 @@ Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeo
 that times out sends the document to ``rejected`` with the rule's name instead of stalling.
 """
 import copy
+import re
 
 import apache_beam as beam
 import regex
@@ -53,6 +54,34 @@ def compile_rule_error(spec):
     return None
 
 
+# A pattern that could mean something else inside a larger alternation (back-references,
+# recursion, version flags, conditionals) keeps the line rules from being combined into one pre-check.
+_NOT_COMBINABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P[=>]|\(\?[R0-9+&-]|\(\?[a-zA-Z]*V|\(\?\(")
+
+
+def combined_line_check(rules):
+    """One compiled regex whose fullmatch succeeds iff some rule in ``rules`` fully matches.
+
+    Each pattern becomes a scoped group ``(?:pattern)`` (``(?i:...)`` for ignore_case) of one
+    V1 alternation, so a line no rule matches (most lines) costs one regex call instead of
+    one per rule. Returns None when a pattern cannot be combined safely (back-references,
+    recursion, version flags, conditionals) or the alternation does not compile.
+    """
+    if len(rules) < 2:
+        return None
+    parts = []
+    for rule in rules:
+        pattern = rule.regex.pattern
+        if _NOT_COMBINABLE.search(pattern):
+            return None
+        flags = "i" if rule.regex.flags & regex.IGNORECASE else ""
+        parts.append(f"(?{flags}:{pattern})" if flags else f"(?:{pattern})")
+    try:
+        return regex.compile("|".join(parts), regex.V1)
+    except (regex.error, ValueError, TypeError):
+        return None
+
+
 class JunkRules:
     """The enabled rules of a config, grouped by scope, ready to apply."""
 
@@ -60,6 +89,23 @@ class JunkRules:
         rules = [CompiledRule(s) for s in rule_specs if s.get("enabled", True)]
         self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
         self.timeout = timeout
+        self.line_check = combined_line_check(self.by_scope["line"])
+
+    def __getstate__(self):
+        return {"by_scope": self.by_scope, "timeout": self.timeout}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.line_check = combined_line_check(self.by_scope["line"])
+
+    def any_line_rule(self, line):
+        """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
+        if self.line_check is None:
+            return True
+        try:
+            return self.line_check.fullmatch(line, timeout=self.timeout) is not None
+        except TimeoutError:
+            return True  # let the rules one by one decide (and name the slow one)
 
     def _call(self, rule, method, *args):
         try:
@@ -124,7 +170,7 @@ def strip_junk(text, rules, heuristics=None):
             if not line:
                 lines.append(None)
                 continue
-            name = rules.first_full_match(line, "line")
+            name = rules.first_full_match(line, "line") if rules.any_line_rule(line) else None
             if name:
                 hits[name] = hits.get(name, 0) + 1
                 removed.append([name, line])
@@ -224,18 +270,25 @@ BULLET = regex.compile(r"^\s*[\u2022\u2023\u25b6\u25cf\u25e6\u2013\u2014*·-]\s"
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 
+ASCII_WORD_TOKEN = re.compile(r"\w+")  # same tokens as WORD_TOKEN on ASCII text, faster
+_ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
+
 HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "comment_start")
 
 
 def line_features(line):
     """Features of one stripped line: dict of words, tokens, stop density, terminal, symbol share."""
     words = len(line.split())
-    cjk = len(CJK.findall(line))
-    if cjk:
-        words = max(words, words - 1 + cjk // 2)
-    toks = WORD_TOKEN.findall(line.lower())
-    stops = sum(1 for t in toks if t in STOPWORDS)
-    letters = sum(map(str.isalpha, line))
+    if line.isascii():  # no CJK; ASCII letters are exactly the bytes kept by the translate
+        toks = ASCII_WORD_TOKEN.findall(line.lower())
+        letters = len(line.encode("ascii").translate(None, _ASCII_NON_ALPHA))
+    else:
+        cjk = len(CJK.findall(line))
+        if cjk:
+            words = max(words, words - 1 + cjk // 2)
+        toks = WORD_TOKEN.findall(line.lower())
+        letters = sum(map(str.isalpha, line))
+    stops = len([t for t in toks if t in STOPWORDS])
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
             "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
             "alpha": letters / len(line) if line else 0.0}
