@@ -10,6 +10,8 @@ loaded into ``datasketch.MinHash(hashvalues=..., scheme=...)`` and ``MinHashLSH`
 """
 import hashlib
 import unicodedata
+from itertools import accumulate
+from operator import methodcaller
 
 import numpy as np
 import regex
@@ -18,6 +20,7 @@ from datasketch.lsh import _optimal_param
 from datasketch.minhash import _SCHEME_WIDTHS, _fmix
 
 TOKEN_RE = regex.compile(r"\w+")
+_DIGEST = methodcaller("digest")
 
 
 def tokenize(text):
@@ -38,7 +41,16 @@ def shingles(text, n):
     tokens = tokenize(text)
     if len(tokens) < n:
         return {" ".join(tokens).encode("utf-8")} if tokens else set()
-    return {" ".join(gram).encode("utf-8") for gram in zip(*[tokens[i:] for i in range(n)])}
+    # encode the token stream once and slice it: the bytes of each n-gram joined by spaces
+    # (no per-shingle tuple, join and encode); offsets are UTF-8 byte lengths
+    joined = " ".join(tokens).encode("utf-8")
+    if len(joined) == len(tokens) - 1 + sum(map(len, tokens)):
+        lengths = map(len, tokens)  # every token is ASCII
+    else:
+        lengths = (len(t.encode("utf-8")) for t in tokens)
+    starts = [0, *accumulate(length + 1 for length in lengths)]
+    count = len(tokens) - n + 1
+    return {joined[a:b - 1] for a, b in zip(starts[:count], starts[n:])}
 
 
 def lsh_params(threshold, num_perm):
@@ -83,12 +95,13 @@ class Signer:
         """
         if not shingle_set:
             return self.empty.copy(), np.zeros(0, dtype=np.uint64)
-        digests = [hashlib.sha1(s).digest() for s in shingle_set]
-        prints = np.unique(np.frombuffer(b"".join(d[:8] for d in digests), dtype="<u8"))
-        if self.width == 8:
-            hv = np.frombuffer(b"".join(d[:8] for d in digests), dtype="<u8").astype(np.uint64)
-        else:
-            hv = np.frombuffer(b"".join(d[:4] for d in digests), dtype="<u4").astype(np.uint32)
+        # all 20-byte SHA-1 digests in one buffer (C-level map, no Python loop per shingle)
+        digests = np.frombuffer(b"".join(map(_DIGEST, map(hashlib.sha1, shingle_set))), dtype=np.uint8)
+        first8 = digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
+        prints = np.unique(first8)
+        # datasketch's sha1_hash32 / sha1_hash64: the first 4 / 8 digest bytes, little-endian,
+        # i.e. the low 32 bits of the first 8 bytes read as one little-endian integer
+        hv = first8 if self.width == 8 else first8.astype(np.uint32)
         return self._signature_of(hv, chunk), prints
 
     def _signature_of(self, hashes, chunk):
