@@ -98,7 +98,9 @@ class Signer:
         # all 20-byte SHA-1 digests in one buffer (C-level map, no Python loop per shingle)
         digests = np.frombuffer(b"".join(map(_DIGEST, map(hashlib.sha1, shingle_set))), dtype=np.uint8)
         first8 = digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
-        prints = np.unique(first8)
+        prints = np.sort(first8)  # np.unique is ~6x slower and shingles rarely collide
+        if len(prints) > 1 and (prints[1:] == prints[:-1]).any():
+            prints = np.unique(prints)
         # datasketch's sha1_hash32 / sha1_hash64: the first 4 / 8 digest bytes, little-endian,
         # i.e. the low 32 bits of the first 8 bytes read as one little-endian integer
         hv = first8 if self.width == 8 else first8.astype(np.uint32)
