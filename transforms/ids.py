@@ -13,7 +13,8 @@ worker order. Every later occurrence is handled by ``input.duplicate_ids``:
 
 A second GroupByKey on the final ids catches the rare qualified id that equals a real id:
 such a record is rejected as ``duplicate_id`` (with a ``#dup<n>`` suffix), so ids in the
-outputs are unique whatever the input.
+outputs are unique whatever the input. Only renamed records travel whole through that
+second grouping; a record that kept its id is represented there by a small marker.
 """
 import json
 
@@ -110,6 +111,42 @@ def resolve_collisions(final_id, tagged_records):
     return out
 
 
+_TAKEN = None  # stands, in the second grouping, for a record that kept its original id
+
+
+def _key_by_final_id(tagged):
+    """Pass 2 input: a record pass 1 did not rename always keeps its id (it sorts first in
+    ``resolve_collisions`` and no other unrenamed record has that id), so it goes straight
+    to the 'kept' output and only a small ``(id, _TAKEN)`` marker is shuffled; a renamed
+    record is shuffled whole under its new id."""
+    record = tagged[1]
+    if record.get(RENAMED):
+        yield record["id"], tagged
+    else:
+        yield beam.pvalue.TaggedOutput("kept", tagged)
+        yield record["id"], _TAKEN
+
+
+class _KeyByFinalId(beam.DoFn):
+    """``_key_by_final_id`` as a DoFn (keeps Beam's type inference off the tagged output)."""
+
+    def process(self, tagged):
+        yield from _key_by_final_id(tagged)
+
+
+def _resolve_final_id(final_id, items):
+    """``resolve_collisions`` for one final id, given its renamed records and maybe the marker
+    of the unrenamed record holding the id (that record itself already went on unchanged)."""
+    items = list(items)
+    records = [t for t in items if t is not _TAKEN]
+    if not records:
+        return []
+    if len(records) == len(items):
+        return resolve_collisions(final_id, records)
+    # the unrenamed holder sorts first (RENAMED false); a placeholder takes its place
+    return resolve_collisions(final_id, [(DOC, {})] + records)[1:]
+
+
 def _split(tagged):
     kind, record = tagged
     if kind == DOC:
@@ -137,9 +174,11 @@ class AssignUniqueIds(beam.PTransform):
                  | "GroupById" >> beam.GroupByKey()
                  | "ResolveIds" >> beam.FlatMapTuple(
                      lambda rid, recs: resolve_id_group(rid, list(recs), policy)))
-        return (first
-                | "KeyByFinalId" >> beam.Map(lambda t: (t[1]["id"], t))
-                | "GroupByFinalId" >> beam.GroupByKey()
-                | "ResolveCollisions" >> beam.FlatMapTuple(
-                    lambda fid, recs: resolve_collisions(fid, list(recs)))
+        keyed = first | "KeyByFinalId" >> beam.ParDo(_KeyByFinalId()).with_outputs(
+            "kept", main="keyed")
+        resolved = (keyed.keyed
+                    | "GroupByFinalId" >> beam.GroupByKey()
+                    | "ResolveCollisions" >> beam.FlatMapTuple(_resolve_final_id))
+        return ((keyed.kept, resolved)
+                | "AllResolved" >> beam.Flatten()
                 | "Split" >> beam.FlatMap(_split).with_outputs(REJECTED, main="docs"))
