@@ -1,0 +1,59 @@
+"""The junk and filter fast paths give the same answers as the plain rule-by-rule / full-count paths."""
+import copy
+import glob
+import gzip
+import json
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, SAMPLE, SHARED
+from pipeline.config import load_config
+from transforms.filter import count_words, has_words
+from transforms.junk import JunkRules, combined_line_check, effective_heuristics, strip_junk
+from transforms.normalize import ftfy_config, normalize_text
+
+
+def _texts(limit=600):
+    """Seed, hostile and (when ../shared is there) junk-benchmark raw texts, normalized."""
+    texts = [open(p, encoding="utf-8", errors="replace").read()
+             for p in sorted(glob.glob(os.path.join(SAMPLE, "*.txt")))
+             + sorted(glob.glob(os.path.join(REPO, "data", "hostile", "*.txt")))]
+    for path in sorted(glob.glob(os.path.join(SHARED, "data", "junk", "*.jsonl.gz")))[:2]:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            texts.extend(json.loads(line)["raw_text"] for _, line in zip(range(limit // 2), handle))
+    config = ftfy_config()
+    return [normalize_text(t, config) for t in texts]
+
+
+@pytest.mark.parametrize("preset", [None, "aggressive"])
+def test_combined_line_check_changes_no_output(preset):
+    cfg = load_config(preset=preset)["junk"]
+    specs = [r for r in cfg["rules"] if r["name"] not in set(cfg.get("disable") or ())]
+    fast = JunkRules(specs, cfg["regex_timeout_s"])
+    slow = copy.copy(fast)
+    slow.line_check = None  # every line goes through the rules one by one
+    assert fast.line_check is not None
+    heuristics = effective_heuristics(cfg)
+    texts = _texts()
+    for text in texts:
+        assert strip_junk(text, fast, heuristics) == strip_junk(text, slow, heuristics)
+    for line in {line for text in texts for line in text.split("\n") if line}:
+        if slow.first_full_match(line, "line"):
+            assert fast.any_line_rule(line), line
+
+
+def test_combined_line_check_is_off_for_backreferences():
+    rules = JunkRules([{"name": "a", "scope": "line", "pattern": r"(\w+) \1"},
+                       {"name": "b", "scope": "line", "pattern": "x+"}])
+    assert combined_line_check(rules.by_scope["line"]) is None
+    assert rules.any_line_rule("anything") is True
+    assert rules.first_full_match("go go", "line") == "a"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab é1_-.’\n\t")), max_size=80), st.integers(-1, 12))
+def test_has_words_equals_full_count(text, n):
+    assert has_words(text, n) == (count_words(text) >= n)
