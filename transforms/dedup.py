@@ -275,7 +275,7 @@ def emit_records(kv):
             out["duplicate_count"] = size - 1
             yield out
             continue
-        exact = hashlib.sha1(doc["text"].encode("utf-8")).hexdigest() == assignment["rep_hash"]
+        exact = text_hash(doc["text"]) == assignment["rep_hash"]
         if exact:
             matched, matched_sim = head, 1.0
         elif doc["id"] != rep_id:  # exact copy of a near duplicate: it matched its own twin
