@@ -397,6 +397,10 @@ def line_decisions(lines, h):
             while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] is None:
                 end += 1
         inside = [start <= i <= end for i in range(n)]
+        if region.get("keep_weak_inside"):
+            for i in range(start, end + 1):
+                if classes[i] == "weak":
+                    out[i] = None
         limit = region.get("extra_min_score", 0)
         if limit > 0:
             for lo, hi in ((0, start - 1), (end + 1, cut_at - 1)):
