@@ -72,13 +72,13 @@ def test_region_and_ratios():
 def test_related_list_and_footer_end_the_body_only_after_enough_body():
     teaser = ("Scientists say the discovery of water on the distant moon could change how the agency "
               "plans its next missions.")
-    long_body = [P1, P2, P3] * 5   # ~300 body words before the related heading
+    long_body = [P1, P2, P3] * 2   # ~120 body words before the related heading
     related = "\n".join([*long_body, "More in World", "Moon water found", teaser, "2H ago",
                          "Why farmers paint their cows", teaser.replace("Scientists", "Researchers")])
     clean, hits, _ = _clean(related, "aggressive")
     assert P3 in clean and "Moon water" not in clean and "Researchers" not in clean
     assert hits["related_section"] >= 4
-    # the news preset needs 400 body words first: an inline "More in World" box stays
+    # the news preset needs 200 body words first: an early inline "More in World" box stays
     clean, hits, _ = _clean(related, "news")
     assert "related_section" not in hits
     footer = "\n".join([P1, P2, P3, P1, P2, "© 2019 Example Media Inc. All Rights Reserved.", teaser])
@@ -96,3 +96,48 @@ def test_region_end_switches_and_bad_pattern():
     assert not h["related_start"]["enabled"] and not h["footer_start"]["enabled"]
     with pytest.raises(ConfigError, match="footer_start.pattern"):
         load_config(overrides=["junk.heuristics.footer_start.pattern=(unclosed"])
+
+
+def test_comment_markers_need_a_comment_section_not_a_quote_or_an_empty_one():
+    body = [P1, P2, P3]
+    quote = "The finance minister told the committee on Monday that she also said:"
+    for marker in (quote, "Comments (0)", "0 Comments", "Report", "Discussion"):
+        clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier")]))
+        assert "premier" in clean and "comment_section" not in hits, marker
+    for marker in ("Comments (3)", "Jane Doe said:", "Jamie Cassidy on November 15, 2018 at 10:12 am said:",
+                   "One thought on “Budget day”"):
+        clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier")]))
+        assert "premier" not in clean and hits["comment_section"] >= 1, marker
+
+
+def test_footer_marker_needs_a_copyright_year():
+    item = "(c) To provide a forum for communication on all aspects of the industry and its members."
+    clean, hits, _ = _clean("\n".join([P1, P2, P3, item, P1.replace("minister", "premier")]))
+    assert "premier" in clean and "page_footer" not in hits
+
+
+def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
+    items = ["Schools", "Hospitals", "Roads", "Rail", "Ports", "Water", "Power"]  # a list in the body
+    text = "\n".join([P1, P2, *items, P3, P1.replace("minister", "premier")])
+    clean, hits, _ = _clean(text)
+    assert all(i in clean for i in items)
+    junk = load_config(overrides=["junk.heuristics.main_region.keep_weak_inside=false"])["junk"]
+    h = compile_heuristics(effective_heuristics(junk))
+    verdicts = line_decisions(text.split("\n"), h)
+    assert verdicts[5] == "short_line"   # the middle item is beyond context.window of good lines
+    # a page that is mostly short lines (navigation) does not keep them
+    nav = "\n".join(["Home", "News", "Sport", "Video", "Weather", "Travel", "Money", "Live"] * 4)
+    clean, _, _ = _clean("\n".join([nav, P1, *items, P2, nav]))
+    assert "Rail" not in clean and "Schools" in clean and P1 in clean and P2 in clean
+
+
+def test_dateline_and_byline_heuristics_when_enabled():
+    junk = load_config(overrides=["junk.heuristics.dateline.enabled=true",
+                                  "junk.heuristics.byline.enabled=true"])["junk"]
+    h = compile_heuristics(effective_heuristics(junk))
+    lines = ["Budget raises school spending", "By Jane Doe, Reuters", "Tuesday November 19, 2019 7:45 am",
+             P1, P2, "2 days ago", P3]
+    verdicts = line_decisions(lines, h)
+    assert verdicts[1] == "byline" and verdicts[2] == "dateline" and verdicts[5] == "dateline"
+    assert verdicts[0] is None and verdicts[3] is None and verdicts[6] is None
+    assert line_decisions(lines, compile_heuristics(effective_heuristics(load_config()["junk"])))[1] is None

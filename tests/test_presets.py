@@ -18,7 +18,7 @@ def test_presets_exist_and_differ():
     assert {"news", "aggressive", "minimal"} <= set(available_presets())
     news, agg, mini = (load_config(preset=p)["junk"] for p in ("news", "aggressive", "minimal"))
     assert news["heuristics"]["context"]["keep_if"] == "either"
-    assert news["heuristics"]["related_start"]["min_body_words"] == 400
+    assert news["heuristics"]["related_start"]["min_body_words"] == 200
     assert agg["heuristics"]["related_start"]["min_body_words"] == 80
     assert agg["heuristics"]["main_region"]["extra_min_score"] == 0
     assert agg["doc_ratios"]["enabled"] is False  # aggressive cleans, it does not reject pages

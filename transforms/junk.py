@@ -273,7 +273,11 @@ ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 ASCII_WORD_TOKEN = re.compile(r"\w+")  # same tokens as WORD_TOKEN on ASCII text, faster
 _ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 
-HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "comment_start")
+HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline",
+                   "comment_start")
+# Hard heuristics given by a pattern: a line of at most ``max_words`` words that ``pattern``
+# matches at its start is bad (a dateline / timestamp, a byline).
+PATTERN_HEURISTICS = ("dateline", "byline")
 
 
 def line_features(line):
@@ -308,6 +312,12 @@ def _hard_hit(line, low, feats, h):
     cfg = h.get("curly_brace", {})
     if cfg.get("enabled") and ("{" in line or "}" in line):
         return "curly_brace"
+    for key in PATTERN_HEURISTICS:
+        cfg = h.get(key) or {}
+        if cfg.get("enabled") and feats["words"] <= cfg["max_words"]:
+            pattern = cfg.get("compiled") or regex.compile(cfg["pattern"], regex.IGNORECASE | regex.V1)
+            if pattern.match(line):
+                return key
     return None
 
 
@@ -335,6 +345,13 @@ def _nearest(classes, i, step, window):
         j += step
         seen += 1
     return None
+
+
+def _prose_share(classes, feats):
+    """Share of a document's words that are in good lines (0.0 for no words)."""
+    total = sum(f["words"] for f in feats)
+    good = sum(f["words"] for c, f in zip(classes, feats) if c == "good")
+    return good / total if total else 0.0
 
 
 def best_region(scores):
@@ -366,8 +383,16 @@ def line_decisions(lines, h):
         return [None] * n
     feats = [line_features(line) for line in lines]
     classified = [classify(line, f, h) for line, f in zip(lines, feats)]
-    classes = [c for c, _ in classified]
     out = [rule if cls == "bad" else None for cls, rule in classified]
+    # pattern heuristics (dateline, byline) remove their line but count as weak for context
+    # and region scoring unless configured ``as_bad``
+    classes = [c for c, _ in classified]
+    seen = {}
+    for i, (c, rule) in enumerate(classified):
+        if rule in PATTERN_HEURISTICS:
+            seen[rule] = seen.get(rule, 0) + 1
+            if seen[rule] <= h[rule].get("weak_first", 1):
+                classes[i] = "weak"
     ctx = h["context"]
     if ctx["enabled"]:
         for i, (cls, rule) in enumerate(classified):
@@ -392,14 +417,15 @@ def line_decisions(lines, h):
         start, end = span if span else (0, n - 1)
         end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end)
         if region.get("extend_with_context"):
-            while start > 0 and classes[start - 1] == "weak" and out[start - 1] is None:
+            passable = (None,) + PATTERN_HEURISTICS  # a dateline / byline does not stop the walk
+            while start > 0 and classes[start - 1] == "weak" and out[start - 1] in passable:
                 start -= 1
-            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] is None:
+            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable:
                 end += 1
         inside = [start <= i <= end for i in range(n)]
-        if region.get("keep_weak_inside"):
+        if region.get("keep_weak_inside") and _prose_share(classes, feats) >= region.get("keep_weak_min_share", 0.0):
             for i in range(start, end + 1):
-                if classes[i] == "weak":
+                if classified[i][0] == "weak":
                     out[i] = None
         limit = region.get("extra_min_score", 0)
         if limit > 0:
@@ -454,7 +480,7 @@ def _extra_regions(scores, lo, hi, limit):
     return [(a, b)] + _extra_regions(scores, lo, a - 1, limit) + _extra_regions(scores, b + 1, hi, limit)
 
 
-HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "context",
+HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
                       "main_region", "comment_start", "related_start", "footer_start")
 
 
@@ -477,7 +503,7 @@ def compile_heuristics(h):
     if not h:
         return h
     h = dict(h)
-    for key, _ in REGION_ENDS:
+    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS):
         if (h.get(key) or {}).get("enabled"):
             h[key] = dict(h[key])
             h[key]["compiled"] = regex.compile(h[key]["pattern"], regex.IGNORECASE | regex.V1)
