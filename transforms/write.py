@@ -11,6 +11,8 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.dedup import apply_decision
+
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
                     "matched", "matched_similarity")
@@ -73,6 +75,61 @@ class WriteJsonlShards(beam.PTransform):
                 | "GroupShards" >> beam.GroupByKey()
                 | "WriteShard" >> beam.ParDo(WriteShard(self.output_dir, self.prefix, n,
                                                         self.fields, self.compress)))
+
+
+class WriteCorpusShard(beam.DoFn):
+    """(shard, {'doc': docs, 'decision': (id, decision) pairs}) -> the shard's clean and
+    duplicates files; yields the shard's summed counters (kept, duplicates, cluster sizes)."""
+
+    def __init__(self, output_dir, num_shards, compress):
+        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+
+    def process(self, shard_joined):
+        shard, joined = shard_joined
+        decisions = dict(joined["decision"])
+        out = {"clean": [], "duplicates": []}
+        stats = {"counts": {"kept": 0, "duplicates": 0}}
+        for doc in joined["doc"]:
+            kept, record = apply_decision(doc, decisions.get(doc["id"]))
+            if kept:
+                out["clean"].append((record["id"], to_json_line(record, CLEAN_FIELDS)))
+                deep_add(stats, kept_stats(record))
+            else:
+                out["duplicates"].append((record["id"], to_json_line(record, DUPLICATE_FIELDS)))
+                deep_add(stats, duplicate_stats(record))
+        for prefix, lines in out.items():
+            lines.sort()
+            data = "".join(line + "\n" for _, line in lines).encode("utf-8")
+            if self.compress:
+                data = gzip.compress(data, mtime=0)
+            path = shard_path(self.output_dir, prefix, shard, self.num_shards, self.compress)
+            with FileSystems.create(path) as handle:
+                handle.write(data)
+        yield stats
+
+
+class WriteCorpus(beam.PTransform):
+    """(PCollection[doc], PCollection[(doc_id, decision)]) -> ``clean-*`` and ``duplicates-*``
+    shards (one of each per shard, even empty) and a PCollection of counter dicts.
+
+    The documents meet their dedup decisions here, in the one grouping that also builds the
+    shards, so they move through a single shuffle after deduplication; a document without a
+    decision is kept alone (``transforms.dedup.apply_decision``).
+    """
+
+    def __init__(self, output_dir, num_shards, compress=False):
+        super().__init__()
+        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+
+    def expand(self, pcolls):
+        docs, decisions = pcolls
+        n = self.num_shards
+        shards = docs.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
+        return ({"doc": docs | "DocShard" >> beam.Map(lambda d: (shard_of(d["id"], n), d)),
+                 "decision": decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv)),
+                 "shard": shards}
+                | "GroupShards" >> beam.CoGroupByKey()
+                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress)))
 
 
 # ---------------------------------------------------------------------------- stats
