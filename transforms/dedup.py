@@ -38,7 +38,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.components import ConnectedComponents
-from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingles
+from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingle_list
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -87,10 +87,10 @@ class SignDocs(beam.DoFn):
         yield from self._sign(doc)  # (a helper keeps Beam's type inference off TaggedOutput)
 
     def _sign(self, doc):
-        shingle_set = shingles(doc["text"], self.cfg["ngram"])
+        ngrams = shingle_list(doc["text"], self.cfg["ngram"])
         sig = None
-        if shingle_set:
-            sig, prints = self.signer.sign(shingle_set)
+        if ngrams:
+            sig, prints = self.signer.sign(ngrams)
             if self.cfg["verify"] == "exact":
                 yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints))
         yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]), sig)
