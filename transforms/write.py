@@ -39,6 +39,28 @@ def to_json_line(record, fields):
     return json.dumps({f: record.get(f) for f in fields}, ensure_ascii=False, sort_keys=False)
 
 
+def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
+    """Write ``records`` (dicts with an ``id``) sorted by id as JSON lines to ``path``.
+
+    Lines are encoded one at a time and written in ~1 MiB chunks, so a shard never exists
+    twice in memory as one big string; gzip output has no name and mtime 0 (byte-stable).
+    """
+    records = sorted(records, key=lambda r: r["id"])
+    with FileSystems.create(path) as handle:
+        out = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) if compress else handle
+        chunk, size = [], 0
+        for record in records:
+            line = (to_json_line(record, fields) + "\n").encode("utf-8")
+            chunk.append(line)
+            size += len(line)
+            if size >= chunk_bytes:
+                out.write(b"".join(chunk))
+                chunk, size = [], 0
+        out.write(b"".join(chunk))
+        if compress:
+            out.close()
+
+
 class WriteShard(beam.DoFn):
     """(shard, records) -> writes one sorted shard file and yields its path."""
 
@@ -48,13 +70,8 @@ class WriteShard(beam.DoFn):
 
     def process(self, shard_records):
         shard, records = shard_records
-        lines = sorted((r["id"], to_json_line(r, self.fields)) for r in records if r is not None)
-        data = "".join(line + "\n" for _, line in lines).encode("utf-8")
-        if self.compress:
-            data = gzip.compress(data, mtime=0)
         path = shard_path(self.output_dir, self.prefix, shard, self.num_shards, self.compress)
-        with FileSystems.create(path) as handle:
-            handle.write(data)
+        write_sorted(path, [r for r in records if r is not None], self.fields, self.compress)
         yield path
 
 
@@ -87,24 +104,16 @@ class WriteCorpusShard(beam.DoFn):
     def process(self, shard_joined):
         shard, joined = shard_joined
         decisions = dict(joined["decision"])
-        out = {"clean": [], "duplicates": []}
+        clean, duplicates = [], []
         stats = {"counts": {"kept": 0, "duplicates": 0}}
         for doc in joined["doc"]:
             kept, record = apply_decision(doc, decisions.get(doc["id"]))
-            if kept:
-                out["clean"].append((record["id"], to_json_line(record, CLEAN_FIELDS)))
-                deep_add(stats, kept_stats(record))
-            else:
-                out["duplicates"].append((record["id"], to_json_line(record, DUPLICATE_FIELDS)))
-                deep_add(stats, duplicate_stats(record))
-        for prefix, lines in out.items():
-            lines.sort()
-            data = "".join(line + "\n" for _, line in lines).encode("utf-8")
-            if self.compress:
-                data = gzip.compress(data, mtime=0)
+            (clean if kept else duplicates).append(record)
+            deep_add(stats, kept_stats(record) if kept else duplicate_stats(record))
+        for prefix, records, fields in (("clean", clean, CLEAN_FIELDS),
+                                        ("duplicates", duplicates, DUPLICATE_FIELDS)):
             path = shard_path(self.output_dir, prefix, shard, self.num_shards, self.compress)
-            with FileSystems.create(path) as handle:
-                handle.write(data)
+            write_sorted(path, records, fields, self.compress)
         yield stats
 
 
