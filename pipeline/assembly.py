@@ -11,16 +11,15 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.boilerplate import RemoveBoilerplate
-from transforms.dedup import Deduplicate
+from transforms.dedup import DedupDecisions
 from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
 from transforms.read import ReadDocuments
 from transforms.records import REJECTED
-from transforms.write import (CLEAN_FIELDS, DUPLICATE_FIELDS, REJECTED_FIELDS, DeepSum,
-                              WriteJsonlShards, duplicate_stats, junk_stats, kept_stats,
-                              rejected_stats)
+from transforms.write import (REJECTED_FIELDS, DeepSum, WriteCorpus, WriteJsonlShards,
+                              junk_stats, rejected_stats)
 
 JOB_STATS = "_job_stats.json"
 OUTPUT_PREFIXES = ("clean", "duplicates", "rejected", "removed")
@@ -29,12 +28,6 @@ MARKER = "_SUCCESS"
 
 class ConservationError(Exception):
     """The run lost or double-counted records: read != kept + duplicates + rejected."""
-
-
-def _no_dedup(doc):
-    out = dict(doc)
-    out["cluster_id"], out["duplicate_count"] = doc["id"], 0
-    return out
 
 
 def _removed_lines(doc):
@@ -60,17 +53,15 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     stripped = cleaned.docs | "Boilerplate" >> RemoveBoilerplate(cfg["junk"]["boilerplate"], keep_removed)
     filtered = stripped | "Filter" >> FilterDocs(cfg["filter"])
     if cfg["dedup"]["enabled"]:
-        kept, duplicates, dedup_stats = filtered.docs | "Dedup" >> Deduplicate(cfg["dedup"])
+        decisions, dedup_stats = filtered.docs | "Dedup" >> DedupDecisions(cfg["dedup"])
     else:
-        kept = filtered.docs | "NoDedup" >> beam.Map(_no_dedup)
-        duplicates = pipeline | "NoDuplicates" >> beam.Create([])
+        decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
     rejected = ((ids[REJECTED], cleaned[REJECTED], filtered[REJECTED])
                 | "AllRejected" >> beam.Flatten())
 
-    kept | "WriteClean" >> WriteJsonlShards(output_dir, "clean", num_shards, CLEAN_FIELDS, compress)
-    duplicates | "WriteDuplicates" >> WriteJsonlShards(output_dir, "duplicates", num_shards,
-                                                       DUPLICATE_FIELDS, compress)
+    corpus_stats = ((filtered.docs, decisions)
+                    | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress))
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
     if cfg["output"]["write_removed"]:
@@ -82,8 +73,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
         read.docs | "CountReadDocs" >> beam.Map(lambda _: {"counts": {"read": 1}}),
         read[REJECTED] | "CountReadRejected" >> beam.Map(lambda _: {"counts": {"read": 1}}),
         stripped | "JunkStats" >> beam.Map(junk_stats),
-        kept | "KeptStats" >> beam.Map(kept_stats),
-        duplicates | "DuplicateStats" >> beam.Map(duplicate_stats),
+        corpus_stats,
         rejected | "RejectedStats" >> beam.Map(rejected_stats),
         dedup_stats,
     )

@@ -30,7 +30,7 @@ from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from transforms.read import InputError, list_inputs
 
-BYTES_PER_SHARD = 128 * 1024 * 1024
+BYTES_PER_SHARD = 64 * 1024 * 1024
 EXIT_USAGE, EXIT_FAILED = 2, 1
 
 
@@ -115,7 +115,7 @@ def prepare_output(output_dir, overwrite):
 
 
 def auto_shards(cfg, specs):
-    """Number of output shards: the config value, or one per 128 MiB of input for 'auto'."""
+    """Number of output shards: the config value, or one per 64 MiB of input for 'auto'."""
     shards = cfg["output"]["shards"]
     if shards != "auto":
         return shards

@@ -1,9 +1,19 @@
 """MinHash signatures equal datasketch's, exact Jaccard, and datasketch's LSH parameters."""
+import gzip
+import hashlib
+import json
+import os
+import unicodedata
+
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingles
+from tests.conftest import SHARED
+from transforms.minhash import (TOKEN_RE, Signer, estimated_jaccard, exact_jaccard, lsh_params,
+                                shingle_list, shingles, tokenize)
 
 TEXTS = [
     "The quick brown fox jumps over the lazy dog while the cat watches from the fence.",
@@ -74,3 +84,40 @@ def test_estimate_tracks_exact_jaccard():
 def test_shingles_short_and_empty():
     assert shingles("a b", 5) == {b"a b"}
     assert shingles("!!! ---", 5) == set()
+
+
+# --- fast paths: same output as the plain definitions --------------------------------------
+
+def _tokenize_reference(text):
+    """The plain definition: NFKC, lower case, Unicode ``\\w+`` (the ``regex`` engine)."""
+    return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def _corpus_texts(limit=400):
+    path = os.path.join(SHARED, "data", "dedup", "20ng", "input.jsonl.gz")
+    if not os.path.exists(path):
+        pytest.skip("../shared/data/dedup/20ng not found")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for _, line in zip(range(limit), handle)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200))
+def test_ascii_tokenize_equals_reference(text):
+    assert tokenize(text) == _tokenize_reference(text)
+
+
+def test_tokenize_and_sign_fast_paths_on_real_posts():
+    """On real newsgroup posts: tokenize == reference, and signing the shingle list (repeats
+    kept, OpenSSL SHA-1) gives the signature and fingerprints of the shingle set."""
+    signer = Signer(128, 1, "affine32")
+    texts = _corpus_texts() + TEXTS + ["a b a b a b a b a b a b", "x y"]
+    for text in texts:
+        assert tokenize(text) == _tokenize_reference(text)
+        ngrams = shingle_list(text, 5)
+        assert set(ngrams) == shingles(text, 5)
+        sig_l, prints_l = signer.sign(ngrams)
+        sig_s, prints_s = signer.sign(shingles(text, 5))
+        assert np.array_equal(sig_l, sig_s) and np.array_equal(prints_l, prints_s)
+        expected = sorted({int.from_bytes(hashlib.sha1(s).digest()[:8], "little") for s in ngrams})
+        assert prints_l.tolist() == expected

@@ -38,7 +38,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.components import ConnectedComponents
-from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingles
+from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingle_list
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -68,12 +68,13 @@ def rank_key(doc, policy):
     return (0 if value is not None else 1, "" if value is None else str(value), doc["id"])
 
 
-class GroupExact(beam.DoFn):
-    """(hash, docs) -> main: (rep_id, info) for the group's best doc; 'docs': (rep_id, doc) for
-    all; 'prints': (rep_id, fingerprints) for exact verification.
+class SignDocs(beam.DoFn):
+    """doc -> main: (text hash, (id, rank, signature)); 'prints': (id, fingerprints) when
+    verifying exactly. Only these small records travel through deduplication: the documents
+    themselves wait for the decisions at the write (``transforms.write.WriteCorpus``).
 
-    A document without any word has no shingles: it gets no signature (``info["sig"]`` None)
-    and is never a near duplicate (its exact copies still are).
+    A document without any word has no shingles: its signature is None and it is never a
+    near duplicate (its exact copies still are).
     """
 
     def __init__(self, dedup_cfg):
@@ -82,20 +83,28 @@ class GroupExact(beam.DoFn):
     def setup(self):
         self.signer = Signer(self.cfg["num_perm"], self.cfg["seed"], self.cfg["scheme"])
 
-    def process(self, hash_docs):
-        digest, docs = hash_docs
-        policy = self.cfg["representative"]
-        docs = sorted(docs, key=lambda d: rank_key(d, policy))
-        rep = docs[0]
-        for doc in docs:
-            yield beam.pvalue.TaggedOutput("docs", (rep["id"], doc))
-        shingle_set = shingles(rep["text"], self.cfg["ngram"])
+    def process(self, doc):
+        yield from self._sign(doc)  # (a helper keeps Beam's type inference off TaggedOutput)
+
+    def _sign(self, doc):
+        ngrams = shingle_list(doc["text"], self.cfg["ngram"])
         sig = None
-        if shingle_set:
-            sig, prints = self.signer.sign(shingle_set)
+        if ngrams:
+            sig, prints = self.signer.sign(ngrams)
             if self.cfg["verify"] == "exact":
-                yield beam.pvalue.TaggedOutput("prints", (rep["id"], prints))
-        yield rep["id"], {"sig": sig, "rank": rank_key(rep, policy), "hash": digest, "copies": len(docs)}
+                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints))
+        yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]), sig)
+
+
+def group_exact(hash_members):
+    """(hash, [(id, rank, sig)]) -> main: (rep_id, info) for the best-ranked copy;
+    'members': (rep_id, (id, hash)) for every copy, the representative included."""
+    digest, members = hash_members
+    members = sorted(members, key=lambda m: m[1])
+    rep_id, rank, sig = members[0]
+    for doc_id, _, _ in members:
+        yield beam.pvalue.TaggedOutput("members", (rep_id, (doc_id, digest)))
+    yield rep_id, {"sig": sig, "rank": rank, "hash": digest, "copies": len(members)}
 
 
 def band_keys(id_info, bands, rows, with_signature=True):
@@ -205,13 +214,13 @@ def _best_match(matches):
 
 def _label_members(kv):
     """(rep_id, {'info', 'label', 'match'}) -> 'main': (component, (rep_id, info)) for nodes on an
-    edge; 'single': (rep_id, assignment) for documents that matched nobody."""
+    edge; 'single': (rep_id, assignment) for exact-copy groups that matched nobody else."""
     rep_id, joined = kv
     match = joined["match"][0] if joined["match"] else None
     for info in joined["info"]:
         if joined["label"]:
             yield joined["label"][0], (rep_id, dict(info, match=match))
-        else:
+        elif info["copies"] > 1:  # exact copies only; a document alone needs no decision
             yield beam.pvalue.TaggedOutput("single", (rep_id, {
                 "cluster_id": rep_id, "representative": rep_id, "rep_hash": info["hash"],
                 "similarity": 1.0, "size": info["copies"], "match": None}))
@@ -261,34 +270,55 @@ def assign_members(component_joined, policy, min_rep_similarity):
                        "similarity": round(sim, 4), "match": info["match"]}
 
 
-def emit_records(kv):
-    """(rep_id, {'docs', 'assign', 'size'}) -> kept docs and tagged duplicates."""
+def emit_decisions(kv):
+    """(rep_id, {'member', 'assign', 'size'}) -> (doc_id, decision) for each member of a cluster.
+
+    A decision is ``{"kept": True, "cluster_id", "duplicate_count"}`` for the cluster's
+    representative, else the duplicate fields (``duplicate_of``, ``cluster_id``,
+    ``similarity``, ``kind``, ``matched``, ``matched_similarity``). A member whose exact group
+    matched nothing gets no decision: it is kept alone (:func:`apply_decision` with None).
+    """
     rep_id, joined = kv
+    if not joined["assign"]:
+        return
     assignment = joined["assign"][0]
     head = assignment["representative"]
     size = joined["size"][0] if joined["size"] else assignment.get("size", 1)
     match = assignment.get("match")
-    for doc in joined["docs"]:
-        if doc["id"] == head:
-            out = dict(doc)
-            out["cluster_id"] = assignment["cluster_id"]
-            out["duplicate_count"] = size - 1
-            yield out
+    for doc_id, digest in joined["member"]:
+        if doc_id == head:
+            yield doc_id, {"kept": True, "cluster_id": assignment["cluster_id"],
+                           "duplicate_count": size - 1}
             continue
-        exact = text_hash(doc["text"]) == assignment["rep_hash"]
+        exact = digest == assignment["rep_hash"]
         if exact:
             matched, matched_sim = head, 1.0
-        elif doc["id"] != rep_id:  # exact copy of a near duplicate: it matched its own twin
+        elif doc_id != rep_id:  # exact copy of a near duplicate: it matched its own twin
             matched, matched_sim = rep_id, 1.0
         else:
             matched, matched_sim = (match[1], round(match[0], 4)) if match else (head, assignment["similarity"])
-        yield beam.pvalue.TaggedOutput("duplicates", {
-            "id": doc["id"], "source": doc.get("source", ""), "text": doc["text"],
-            "duplicate_of": head, "cluster_id": assignment["cluster_id"],
-            "similarity": 1.0 if exact else assignment["similarity"],
-            "kind": "exact" if exact else "near", "matched": matched,
-            "matched_similarity": matched_sim, "meta": doc.get("meta", {}),
-            "junk_hits": doc.get("junk_hits", {}), "removed": doc.get("removed", [])})
+        yield doc_id, {"duplicate_of": head, "cluster_id": assignment["cluster_id"],
+                       "similarity": 1.0 if exact else assignment["similarity"],
+                       "kind": "exact" if exact else "near", "matched": matched,
+                       "matched_similarity": matched_sim}
+
+
+def apply_decision(doc, decision):
+    """(doc, decision or None) -> (True, kept record) or (False, duplicate record).
+
+    >>> apply_decision({"id": "a", "text": "t"}, None)
+    (True, {'id': 'a', 'text': 't', 'cluster_id': 'a', 'duplicate_count': 0})
+    """
+    if decision is None or decision.get("kept"):
+        out = dict(doc)
+        out["cluster_id"] = decision["cluster_id"] if decision else doc["id"]
+        out["duplicate_count"] = decision["duplicate_count"] if decision else 0
+        return True, out
+    out = {"id": doc["id"], "source": doc.get("source", ""), "text": doc["text"]}
+    out.update(decision)
+    for field in ("meta", "junk_hits", "removed"):
+        out[field] = doc.get(field, {} if field != "removed" else [])
+    return False, out
 
 
 class ClusterSample(beam.CombineFn):
@@ -327,11 +357,14 @@ class _Tagged(beam.DoFn):
         yield from self.fn(element, *self.args)
 
 
-class Deduplicate(beam.PTransform):
-    """PCollection[doc] -> (kept docs, duplicate records, stats PCollection[dict]).
+class DedupDecisions(beam.PTransform):
+    """PCollection[doc] -> (PCollection[(doc_id, decision)], stats PCollection[dict]).
 
-    The stats dicts are ``{"dedup": {...}}`` counters to be summed (``write.DeepSum``);
-    ``cc_violations`` > 0 means the connected components did not converge.
+    Only documents in a cluster of two or more get a decision (see :func:`emit_decisions`);
+    everything here is small (ids, hashes, signatures, fingerprints): the documents are
+    joined with their decisions once, where they are written. The stats dicts are
+    ``{"dedup": {...}}`` counters to be summed (``write.DeepSum``); ``cc_violations`` > 0
+    means the connected components did not converge.
     """
 
     def __init__(self, dedup_cfg):
@@ -342,11 +375,11 @@ class Deduplicate(beam.PTransform):
     def expand(self, docs):
         cfg = self.cfg
         p = docs.pipeline
-        grouped = (docs
-                   | "KeyByTextHash" >> beam.Map(lambda d: (text_hash(d["text"]), d))
+        signed = docs | "Sign" >> beam.ParDo(SignDocs(cfg)).with_outputs("prints", main="signed")
+        grouped = (signed.signed
                    | "GroupExactCopies" >> beam.GroupByKey()
-                   | "PickExactRepAndSign" >> beam.ParDo(GroupExact(cfg)).with_outputs(
-                       "docs", "prints", main="reps"))
+                   | "PickExactRep" >> beam.ParDo(_Tagged(group_exact)).with_outputs(
+                       "members", main="reps"))
         reps = grouped.reps
         exact = cfg["verify"] == "exact"
         buckets = (reps
@@ -356,7 +389,7 @@ class Deduplicate(beam.PTransform):
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
             candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
-            edges = (candidates, grouped.prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+            edges = (candidates, signed.prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
         else:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 candidate_pairs, cfg["threshold"], cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
@@ -378,15 +411,16 @@ class Deduplicate(beam.PTransform):
                     ).with_outputs("size", "stats", main="assign"))
         sizes = assigned.size | "ClusterSizes" >> beam.CombinePerKey(sum)
         assignments = (assigned.assign, labelled.single) | "AllAssignments" >> beam.Flatten()
-        out = ({"docs": grouped.docs, "assign": assignments, "size": sizes}
-               | "JoinAssignments" >> beam.CoGroupByKey()
-               | "EmitRecords" >> beam.ParDo(_Tagged(emit_records)).with_outputs("duplicates", main="kept"))
+        decisions = ({"member": grouped.members, "assign": assignments, "size": sizes}
+                     | "JoinAssignments" >> beam.CoGroupByKey()
+                     | "EmitDecisions" >> beam.FlatMap(emit_decisions))
 
         def count(pcoll, name, key):
             return (pcoll | f"Count{name}" >> beam.combiners.Count.Globally()
                     | f"{name}Stat" >> beam.Map(lambda n: {"dedup": {key: n}}))
-        largest = (out.duplicates
-                   | "DupByCluster" >> beam.Map(lambda r: (r["cluster_id"], r["id"]))
+        largest = (decisions
+                   | "DupByCluster" >> beam.FlatMap(
+                       lambda kv: [] if kv[1].get("kept") else [(kv[1]["cluster_id"], kv[0])])
                    | "SamplePerCluster" >> beam.CombinePerKey(ClusterSample())
                    | "SizeIdSample" >> beam.Map(lambda kv: (kv[1][0] + 1, kv[0], kv[1][1]))
                    | "LargestClusters" >> beam.combiners.Top.Of(LARGEST_CLUSTERS, key=lambda t: (t[0], t[1]))
@@ -397,4 +431,33 @@ class Deduplicate(beam.PTransform):
                  count(edges, "Verified", "verified_pairs"),
                  buckets.stats, assigned.stats, largest,
                  violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}))
-        return out.kept, out.duplicates, stats | "DedupStats" >> beam.Flatten()
+        return decisions, stats | "DedupStats" >> beam.Flatten()
+
+
+def _join_decision(kv):
+    """(doc_id, {'doc': [doc], 'decision': [decision]}) -> kept record, or tagged 'duplicates'."""
+    _, joined = kv
+    decision = joined["decision"][0] if joined["decision"] else None
+    for doc in joined["doc"]:
+        kept, record = apply_decision(doc, decision)
+        yield record if kept else beam.pvalue.TaggedOutput("duplicates", record)
+
+
+class Deduplicate(beam.PTransform):
+    """PCollection[doc] -> (kept docs, duplicate records, stats PCollection[dict]).
+
+    :class:`DedupDecisions` joined back to the documents by id. The full pipeline does that
+    join where it writes (``transforms.write.WriteCorpus``) to move the documents once.
+    """
+
+    def __init__(self, dedup_cfg):
+        super().__init__()
+        self.cfg = dedup_cfg
+
+    def expand(self, docs):
+        decisions, stats = docs | "Decide" >> DedupDecisions(self.cfg)
+        out = ({"doc": docs | "KeyById" >> beam.Map(lambda d: (d["id"], d)), "decision": decisions}
+               | "JoinDecisions" >> beam.CoGroupByKey()
+               | "ApplyDecisions" >> beam.ParDo(_Tagged(_join_decision)).with_outputs(
+                   "duplicates", main="kept"))
+        return out.kept, out.duplicates, stats

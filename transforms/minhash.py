@@ -9,6 +9,7 @@ loaded into ``datasketch.MinHash(hashvalues=..., scheme=...)`` and ``MinHashLSH`
 ``exact_jaccard`` compares to verify candidate pairs exactly.
 """
 import hashlib
+import re
 import unicodedata
 from itertools import accumulate
 from operator import methodcaller
@@ -20,7 +21,12 @@ from datasketch.lsh import _optimal_param
 from datasketch.minhash import _SCHEME_WIDTHS, _fmix
 
 TOKEN_RE = regex.compile(r"\w+")
+ASCII_TOKEN_RE = re.compile(r"\w+")  # same matches as TOKEN_RE on ASCII text, faster engine
 _DIGEST = methodcaller("digest")
+try:  # OpenSSL's SHA-1 constructor itself: the same digest as hashlib.sha1, less call overhead
+    from _hashlib import openssl_sha1 as _sha1
+except ImportError:  # pragma: no cover - Python built without OpenSSL
+    _sha1 = hashlib.sha1
 
 
 def tokenize(text):
@@ -29,6 +35,8 @@ def tokenize(text):
     >>> tokenize("The Ｐost's NEWS!")
     ['the', 'post', 's', 'news']
     """
+    if text.isascii():  # NFKC leaves ASCII alone and both engines agree on ASCII \w
+        return ASCII_TOKEN_RE.findall(text.lower())
     return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
 
 
@@ -38,9 +46,19 @@ def shingles(text, n):
     >>> sorted(shingles("a b c", 2))
     [b'a b', b'b c']
     """
+    return set(shingle_list(text, n))
+
+
+def shingle_list(text, n):
+    """The word n-grams of ``text`` in order, repeats included: ``set(shingle_list(t, n)) ==
+    shingles(t, n)``. MinHash and the fingerprints do not need the set, so the pipeline skips it.
+
+    >>> shingle_list("a b a b", 2)
+    [b'a b', b'b a', b'a b']
+    """
     tokens = tokenize(text)
     if len(tokens) < n:
-        return {" ".join(tokens).encode("utf-8")} if tokens else set()
+        return [" ".join(tokens).encode("utf-8")] if tokens else []
     # encode the token stream once and slice it: the bytes of each n-gram joined by spaces
     # (no per-shingle tuple, join and encode); offsets are UTF-8 byte lengths
     joined = " ".join(tokens).encode("utf-8")
@@ -50,7 +68,7 @@ def shingles(text, n):
         lengths = (len(t.encode("utf-8")) for t in tokens)
     starts = [0, *accumulate(length + 1 for length in lengths)]
     count = len(tokens) - n + 1
-    return {joined[a:b - 1] for a, b in zip(starts[:count], starts[n:])}
+    return [joined[a:b - 1] for a, b in zip(starts[:count], starts[n:])]
 
 
 def lsh_params(threshold, num_perm):
@@ -87,20 +105,23 @@ class Signer:
             return self.empty.copy()
         return self._signature_of(self._hash(shingle_set), chunk)
 
-    def sign(self, shingle_set, chunk=2048):
-        """``(signature, fingerprints)`` of a set of byte shingles, hashing each shingle once.
+    def sign(self, shingles_in, chunk=2048):
+        """``(signature, fingerprints)`` of byte shingles (a set, or a list with repeats: a
+        repeat changes neither), hashing each shingle once.
 
-        ``signature`` equals :meth:`signature`; ``fingerprints`` is the sorted array of unique
-        64-bit shingle hashes (first 8 bytes of SHA-1) used for exact Jaccard verification.
+        ``signature`` equals :meth:`signature` of the set; ``fingerprints`` is the sorted array
+        of unique 64-bit shingle hashes (first 8 bytes of SHA-1) for exact Jaccard verification.
         """
-        if not shingle_set:
+        if not shingles_in:
             return self.empty.copy(), np.zeros(0, dtype=np.uint64)
         # all 20-byte SHA-1 digests in one buffer (C-level map, no Python loop per shingle)
-        digests = np.frombuffer(b"".join(map(_DIGEST, map(hashlib.sha1, shingle_set))), dtype=np.uint8)
+        digests = np.frombuffer(b"".join(map(_DIGEST, map(_sha1, shingles_in))), dtype=np.uint8)
         first8 = digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
-        prints = np.sort(first8)  # np.unique is ~6x slower and shingles rarely collide
-        if len(prints) > 1 and (prints[1:] == prints[:-1]).any():
-            prints = np.unique(prints)
+        prints = np.sort(first8)  # then drop repeats (np.unique sorts again, ~6x slower)
+        if len(prints) > 1:
+            repeat = prints[1:] == prints[:-1]
+            if repeat.any():
+                prints = prints[np.concatenate(([True], ~repeat))]
         # datasketch's sha1_hash32 / sha1_hash64: the first 4 / 8 digest bytes, little-endian,
         # i.e. the low 32 bits of the first 8 bytes read as one little-endian integer
         hv = first8 if self.width == 8 else first8.astype(np.uint32)

@@ -11,6 +11,8 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.dedup import apply_decision
+
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
                     "matched", "matched_similarity")
@@ -37,6 +39,28 @@ def to_json_line(record, fields):
     return json.dumps({f: record.get(f) for f in fields}, ensure_ascii=False, sort_keys=False)
 
 
+def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
+    """Write ``records`` (dicts with an ``id``) sorted by id as JSON lines to ``path``.
+
+    Lines are encoded one at a time and written in ~1 MiB chunks, so a shard never exists
+    twice in memory as one big string; gzip output has no name and mtime 0 (byte-stable).
+    """
+    records = sorted(records, key=lambda r: r["id"])
+    with FileSystems.create(path) as handle:
+        out = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) if compress else handle
+        chunk, size = [], 0
+        for record in records:
+            line = (to_json_line(record, fields) + "\n").encode("utf-8")
+            chunk.append(line)
+            size += len(line)
+            if size >= chunk_bytes:
+                out.write(b"".join(chunk))
+                chunk, size = [], 0
+        out.write(b"".join(chunk))
+        if compress:
+            out.close()
+
+
 class WriteShard(beam.DoFn):
     """(shard, records) -> writes one sorted shard file and yields its path."""
 
@@ -46,13 +70,8 @@ class WriteShard(beam.DoFn):
 
     def process(self, shard_records):
         shard, records = shard_records
-        lines = sorted((r["id"], to_json_line(r, self.fields)) for r in records if r is not None)
-        data = "".join(line + "\n" for _, line in lines).encode("utf-8")
-        if self.compress:
-            data = gzip.compress(data, mtime=0)
         path = shard_path(self.output_dir, self.prefix, shard, self.num_shards, self.compress)
-        with FileSystems.create(path) as handle:
-            handle.write(data)
+        write_sorted(path, [r for r in records if r is not None], self.fields, self.compress)
         yield path
 
 
@@ -73,6 +92,53 @@ class WriteJsonlShards(beam.PTransform):
                 | "GroupShards" >> beam.GroupByKey()
                 | "WriteShard" >> beam.ParDo(WriteShard(self.output_dir, self.prefix, n,
                                                         self.fields, self.compress)))
+
+
+class WriteCorpusShard(beam.DoFn):
+    """(shard, {'doc': docs, 'decision': (id, decision) pairs}) -> the shard's clean and
+    duplicates files; yields the shard's summed counters (kept, duplicates, cluster sizes)."""
+
+    def __init__(self, output_dir, num_shards, compress):
+        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+
+    def process(self, shard_joined):
+        shard, joined = shard_joined
+        decisions = dict(joined["decision"])
+        clean, duplicates = [], []
+        stats = {"counts": {"kept": 0, "duplicates": 0}}
+        for doc in joined["doc"]:
+            kept, record = apply_decision(doc, decisions.get(doc["id"]))
+            (clean if kept else duplicates).append(record)
+            deep_add(stats, kept_stats(record) if kept else duplicate_stats(record))
+        for prefix, records, fields in (("clean", clean, CLEAN_FIELDS),
+                                        ("duplicates", duplicates, DUPLICATE_FIELDS)):
+            path = shard_path(self.output_dir, prefix, shard, self.num_shards, self.compress)
+            write_sorted(path, records, fields, self.compress)
+        yield stats
+
+
+class WriteCorpus(beam.PTransform):
+    """(PCollection[doc], PCollection[(doc_id, decision)]) -> ``clean-*`` and ``duplicates-*``
+    shards (one of each per shard, even empty) and a PCollection of counter dicts.
+
+    The documents meet their dedup decisions here, in the one grouping that also builds the
+    shards, so they move through a single shuffle after deduplication; a document without a
+    decision is kept alone (``transforms.dedup.apply_decision``).
+    """
+
+    def __init__(self, output_dir, num_shards, compress=False):
+        super().__init__()
+        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+
+    def expand(self, pcolls):
+        docs, decisions = pcolls
+        n = self.num_shards
+        shards = docs.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
+        return ({"doc": docs | "DocShard" >> beam.Map(lambda d: (shard_of(d["id"], n), d)),
+                 "decision": decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv)),
+                 "shard": shards}
+                | "GroupShards" >> beam.CoGroupByKey()
+                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress)))
 
 
 # ---------------------------------------------------------------------------- stats
