@@ -206,14 +206,19 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.good_line.{key}", h["good_line"][key], 0.0, 1.0)
     for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score"):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0)
-    from transforms.junk import REGION_ENDS
-    for key, _ in REGION_ENDS:
+    _check_range("junk.heuristics.main_region.keep_weak_min_share",
+                 h["main_region"]["keep_weak_min_share"], 0.0, 1.0)
+    from transforms.junk import PATTERN_HEURISTICS, REGION_ENDS
+    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS):
         try:
             regex.compile(h[key]["pattern"], regex.V1)
         except regex.error as exc:
             raise ConfigError(f"config key 'junk.heuristics.{key}.pattern': bad regex: {exc}") from None
-        _check_range(f"junk.heuristics.{key}.min_body_words", h[key]["min_body_words"], 0)
         _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
+        if key in PATTERN_HEURISTICS:
+            _check_range(f"junk.heuristics.{key}.weak_first", h[key]["weak_first"], 0)
+        else:
+            _check_range(f"junk.heuristics.{key}.min_body_words", h[key]["min_body_words"], 0)
     if not all(isinstance(p, str) and p for p in h["policy_line"]["phrases"]):
         raise ConfigError("config key 'junk.heuristics.policy_line.phrases' must be a list of strings")
     b = junk["boilerplate"]

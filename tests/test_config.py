@@ -50,6 +50,10 @@ CASES = {
     "config not a mapping": ([], "- a\n- b\n", ["must hold a mapping"]),
     "bad regex in a rule": ([], "junk:\n  rules:\n    - name: broken_rule\n      scope: line\n"
                                 "      pattern: '(unclosed'\n", ["broken_rule", "regex"]),
+    "bad dateline regex": (["--set", "junk.heuristics.dateline.pattern=(oops"], None,
+                           ["junk.heuristics.dateline.pattern", "bad regex"]),
+    "keep_weak share out of range": (["--set", "junk.heuristics.main_region.keep_weak_min_share=1.5"],
+                                     None, ["keep_weak_min_share"]),
     "--set without =": (["--set", "dedup.threshold"], None, ["dotted.key=value"]),
     "multi_threading": (["--direct_running_mode=multi_threading"], None, ["multi_threading"]),
 }
