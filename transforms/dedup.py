@@ -10,7 +10,7 @@ Steps, all inside the Beam graph (nothing is collected on the launcher or on one
    pairs just above the threshold are almost never missed: 25 x 5 for 0.5 at 128 permutations
    gives a pair with Jaccard 0.8 a 99.99 % chance to share a bucket);
 3. candidates (pairs sharing a bucket) are, with ``verify: exact`` (default), verified by
-   the EXACT Jaccard of their shingle sets (two joins on the 64-bit shingle fingerprints;
+   the EXACT Jaccard of their shingle sets (one join on the 64-bit shingle fingerprints;
    buckets then carry only ids); ``verify: estimate`` carries signatures into the buckets
    and keeps pairs whose estimated Jaccard is >= ``threshold``. A bucket with more than
    ``max_bucket_size`` members (shared boilerplate) is not expanded into all its pairs: each
@@ -162,30 +162,37 @@ def candidate_pairs(bucket, min_similarity, max_bucket_size):
             yield (ids[i], ids[i + 1 + j]), float(sims[j])
 
 
-def _first_side(pair_fps):
-    """(a, {'pair': [(b, est)], 'fp': [prints_a]}) -> (b, (a, prints_a)) per candidate pair."""
-    a, joined = pair_fps
-    if not joined["fp"]:
-        return
-    prints_a = joined["fp"][0]
-    for b in joined["pair"]:
-        yield b, (a, prints_a)
+def _pair_ends(pair):
+    """(a, b) -> (a, (a, b)) and (b, (a, b)): the pair, keyed by each of its documents."""
+    return [(pair[0], pair), (pair[1], pair)]
 
 
-def _second_side(pair_fps, threshold):
-    """(b, {'pair': [(a, prints_a)], 'fp': [prints_b]}) -> ((a, b), exact Jaccard) if >= threshold."""
-    b, joined = pair_fps
-    if not joined["fp"]:
+def _prints_to_pairs(doc_joined):
+    """(id, {'pair': [(a, b), ...], 'fp': [prints]}) -> ((a, b), prints) for each candidate pair."""
+    _, joined = doc_joined
+    if not joined["fp"] or not joined["pair"]:
         return
-    prints_b = joined["fp"][0]
-    for a, prints_a in joined["pair"]:
-        sim = exact_jaccard(prints_a, prints_b)
+    prints = joined["fp"][0]
+    for pair in joined["pair"]:
+        yield pair, prints
+
+
+def _pair_jaccard(pair_prints, threshold):
+    """((a, b), [prints_a, prints_b]) -> ((a, b), exact Jaccard) if >= threshold."""
+    pair, prints = pair_prints
+    prints = list(prints)
+    if len(prints) == 2:
+        sim = exact_jaccard(prints[0], prints[1])
         if sim >= threshold:
-            yield (a, b), sim
+            yield pair, sim
 
 
 class ExactVerify(beam.PTransform):
-    """(PCollection[(a, b)], PCollection[(id, fingerprints)]) -> verified ((a, b), jaccard)."""
+    """(PCollection[(a, b)], PCollection[(id, fingerprints)]) -> verified ((a, b), jaccard).
+
+    One join moves the fingerprints: each document meets the candidate pairs it is in, then
+    only candidates' fingerprints are grouped per pair.
+    """
 
     def __init__(self, threshold):
         super().__init__()
@@ -193,12 +200,11 @@ class ExactVerify(beam.PTransform):
 
     def expand(self, pcolls):
         pairs, prints = pcolls
-        first = ({"pair": pairs, "fp": prints}
-                 | "JoinFirst" >> beam.CoGroupByKey()
-                 | "CarryFirst" >> beam.FlatMap(_first_side))
-        return ({"pair": first, "fp": prints}
-                | "JoinSecond" >> beam.CoGroupByKey()
-                | "ExactJaccard" >> beam.FlatMap(_second_side, self.threshold))
+        return ({"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends), "fp": prints}
+                | "JoinPrints" >> beam.CoGroupByKey()
+                | "PrintsToPairs" >> beam.FlatMap(_prints_to_pairs)
+                | "GroupPairPrints" >> beam.GroupByKey()
+                | "ExactJaccard" >> beam.FlatMap(_pair_jaccard, self.threshold))
 
 
 def _both_ends(edge_sim):
