@@ -92,7 +92,8 @@ class SignDocs(beam.DoFn):
         if ngrams:
             sig, prints = self.signer.sign(ngrams)
             if self.cfg["verify"] == "exact":
-                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints))
+                # raw bytes travel through the join with no pickling (a coder of their own)
+                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints.tobytes()))
         yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]), sig)
 
 
@@ -108,7 +109,8 @@ def group_exact(hash_members):
 
 
 def band_keys(id_info, bands, rows, with_signature=True):
-    """Yield ``((band, band bytes), member)`` for each LSH band of one signature; ``member`` is
+    """Yield ``(band key, member)`` for each LSH band of one signature: the key is the band
+    number (2 bytes) followed by the band's hash values, one flat ``bytes``; ``member`` is
     ``(id, signature)``, or just the id when ``with_signature`` is false (exact verification
     does not need the estimate, and 25 copies of a 512-byte signature per document are the
     largest shuffle of the stage)."""
@@ -117,8 +119,10 @@ def band_keys(id_info, bands, rows, with_signature=True):
     if sig is None:
         return
     member = (doc_id, sig) if with_signature else doc_id
+    raw = sig.tobytes()
+    width = len(raw) // len(sig) * rows
     for b in range(bands):
-        yield (b, sig[b * rows:(b + 1) * rows].tobytes()), member
+        yield b.to_bytes(2, "big") + raw[b * width:(b + 1) * width], member
 
 
 def bucket_pairs(bucket, max_bucket_size):
@@ -182,13 +186,15 @@ def _pair_jaccard(pair_prints, threshold):
     pair, prints = pair_prints
     prints = list(prints)
     if len(prints) == 2:
-        sim = exact_jaccard(prints[0], prints[1])
+        sim = exact_jaccard(*(np.frombuffer(p, dtype=np.uint64) for p in prints))
         if sim >= threshold:
             yield pair, sim
 
 
 class ExactVerify(beam.PTransform):
-    """(PCollection[(a, b)], PCollection[(id, fingerprints)]) -> verified ((a, b), jaccard).
+    """(PCollection[(a, b)], PCollection[(id, fingerprint bytes)]) -> verified ((a, b), jaccard).
+
+    Fingerprints are the bytes of the sorted uint64 arrays of ``Signer.sign``.
 
     One join moves the fingerprints: each document meets the candidate pairs it is in, then
     only candidates' fingerprints are grouped per pair.
