@@ -15,4 +15,7 @@ COPY configs/ configs/
 RUN pip install --no-cache-dir . \
     && python -c "import pipeline.config, transforms.read; pipeline.config.load_config()"
 
+# Freed memory goes back to the OS sooner (see pipeline/memory.py); output is unchanged.
+ENV MALLOC_TRIM_THRESHOLD_=65536
+
 # The entrypoint stays the Beam SDK harness boot program of the base image.
