@@ -139,7 +139,7 @@ def stage_costs(texts, cfg):
 
     d = cfg["dedup"]
     signer = minhash.Signer(d["num_perm"], d["seed"], d["scheme"])
-    sh, t_sh = _timed(lambda t: minhash.shingles(t, d["ngram"]), cleaned)
+    sh, t_sh = _timed(lambda t: minhash.shingle_list(t, d["ngram"]), cleaned)
     signed, t_sig = _timed(signer.sign, sh)  # what the pipeline calls: signature + fingerprints
     sigs = [sig for sig, _ in signed]
     rows.append(("shingle + MinHash", t_sh + t_sig,
