@@ -24,7 +24,7 @@ class _DropBeamImportNoise(logging.Filter):
 logging.getLogger().addFilter(_DropBeamImportNoise())
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
-from pipeline.config import ConfigError, available_presets, load_config
+from pipeline.config import ConfigError, add_config_arguments, load_config
 from pipeline.options import OptionsError, make_options, make_runner
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
@@ -66,11 +66,7 @@ def build_parser():
                           "optionally .gz/.bz2/.zst compressed")
     run.add_argument("--output", required=True, metavar="DIR",
                      help="output directory (local or gs://); must be new or empty unless --overwrite")
-    run.add_argument("--config", metavar="FILE", help="YAML config merged over configs/default.yaml")
-    run.add_argument("--preset", metavar="NAME",
-                     help=f"a preset from configs/presets ({', '.join(available_presets()) or 'none'})")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                     help="override one config value, e.g. --set dedup.threshold=0.85 (repeatable)")
+    add_config_arguments(run)
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",

@@ -37,6 +37,16 @@ def available_presets():
     return sorted(f[:-5] for f in os.listdir(PRESET_DIR) if f.endswith(".yaml"))
 
 
+def add_config_arguments(parser, set_example="dedup.threshold=0.85"):
+    """Register ``--config``, ``--preset`` and ``--set`` (into ``overrides``) on an argparse
+    parser: the arguments every subcommand passes to :func:`load_config`."""
+    parser.add_argument("--config", metavar="FILE", help="YAML config merged over configs/default.yaml")
+    parser.add_argument("--preset", metavar="NAME",
+                        help=f"a preset from configs/presets ({', '.join(available_presets()) or 'none'})")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help=f"override one config value, e.g. --set {set_example} (repeatable)")
+
+
 def read_yaml(path):
     """Parse one YAML file into a dict, or raise ConfigError saying why it cannot be used."""
     try:

@@ -3,6 +3,7 @@
 For every rule: its name, scope, description, and what it does to its own ``example`` (the
 example is run through the real rule, so a rule whose example it does not remove is flagged).
 """
+from pipeline.config import add_config_arguments, load_config
 from transforms.junk import JunkRules, RuleTimeout, strip_junk
 
 
@@ -61,16 +62,12 @@ def add_parser(sub):
                        description="List the junk rules in effect (default config, or with a config "
                                    "file / preset / overrides), each with its description and what "
                                    "it removes from its example.")
-    p.add_argument("--config", metavar="FILE", help="YAML config merged over configs/default.yaml")
-    p.add_argument("--preset", metavar="NAME", help="a preset from configs/presets")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                   help="override one config value (repeatable)")
+    add_config_arguments(p, set_example="junk.disable=[shorts_widget]")
     return p
 
 
 def command(args):
     """Run ``textwash rules``: print the listing; returns 0."""
-    from pipeline.config import load_config
     cfg = load_config(args.config, args.preset, args.overrides)
     parts = ["configs/default.yaml"] + ([f"preset {args.preset}"] if args.preset else []) \
         + ([args.config] if args.config else []) + [f"--set {o}" for o in args.overrides]

@@ -17,6 +17,7 @@ import regex
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.config import ConfigError, add_config_arguments, load_config
 from transforms.filter import rejection_reason
 from transforms.junk import JunkRules, RuleTimeout, strip_junk
 from transforms.minhash import Signer, lsh_params, shingles
@@ -183,10 +184,7 @@ def add_parser(sub):
                                    "pairs near each threshold.")
     p.add_argument("--input", action="append", required=True, metavar="PATTERN",
                    help="sample file, glob or directory (repeatable), same formats as run")
-    p.add_argument("--config", metavar="FILE", help="YAML config merged over configs/default.yaml")
-    p.add_argument("--preset", metavar="NAME", help="a preset from configs/presets")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                   help="override one config value (repeatable), e.g. --set dedup.ngram=3")
+    add_config_arguments(p, set_example="dedup.ngram=3")
     p.add_argument("--limit", type=int, default=5000, metavar="N",
                    help="read at most N documents of the sample (default 5000)")
     p.add_argument("--examples", type=int, default=2, metavar="K",
@@ -196,7 +194,6 @@ def add_parser(sub):
 
 def command(args):
     """Run ``textwash tune``; returns 0."""
-    from pipeline.config import ConfigError, load_config
     if args.limit < 2 or args.examples < 0:
         raise ConfigError("--limit must be >= 2 and --examples >= 0")
     cfg = load_config(args.config, args.preset, args.overrides)
