@@ -11,6 +11,7 @@ memory is reused.
 """
 import ctypes
 import ctypes.util
+import os
 import sys
 
 M_TRIM_THRESHOLD = -1  # glibc malloc.h
@@ -23,7 +24,6 @@ def tune_allocator(trim_threshold=64 * 1024, arena_max=1):
     Does nothing (False) on other platforms or C libraries, or when the user already chose
     a value through the ``MALLOC_ARENA_MAX`` / ``MALLOC_TRIM_THRESHOLD_`` variables.
     """
-    import os
     if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ \
             or "MALLOC_TRIM_THRESHOLD_" in os.environ:
         return False

@@ -2,11 +2,12 @@
 
 Steps, all inside the Beam graph (nothing is collected on the launcher or on one worker):
 
-1. documents are grouped by the SHA-1 of their cleaned text; the best-ranked document of
-   each group stands for it (its exact copies follow it to the end);
-2. each standing document gets a MinHash signature and its shingle fingerprints
-   (``transforms.minhash``). The signature is cut into ``bands`` x ``rows`` chosen by
-   datasketch's own parameter search for ``lsh_threshold`` (set *below* ``threshold`` so that
+1. each document is signed once (``SignDocs``: SHA-1 of its cleaned text, MinHash signature
+   and shingle fingerprints, ``transforms.minhash``); from here on only these small records
+   travel, never the documents;
+2. the records are grouped by text hash; the best-ranked copy of each group stands for it
+   (its exact copies follow it to the end); its signature is cut into ``bands`` x ``rows``
+   chosen by datasketch's own parameter search for ``lsh_threshold`` (set *below* ``threshold`` so that
    pairs just above the threshold are almost never missed: 25 x 5 for 0.5 at 128 permutations
    gives a pair with Jaccard 0.8 a 99.99 % chance to share a bucket);
 3. candidates (pairs sharing a bucket) are, with ``verify: exact`` (default), verified by
@@ -27,7 +28,9 @@ Steps, all inside the Beam graph (nothing is collected on the launcher or on one
    text is identical, with ``similarity`` (estimated Jaccard with the representative) and
    ``matched`` / ``matched_similarity``: its best verified neighbour and their Jaccard.
 
-Besides kept documents and duplicates, ``Deduplicate`` returns a PCollection of stats dicts
+``DedupDecisions`` returns one decision per document in a cluster (the pipeline applies them
+where it writes the shards, ``transforms.write.WriteCorpus``); ``Deduplicate`` joins them back
+to the documents by id and returns kept documents and duplicates. Both also return stats dicts
 (``{"dedup": {...}}``): LSH parameters, candidate and verified pair counts, oversized buckets,
 connected-component violations (non-zero = not converged, the CLI fails) and the largest
 clusters with a sample of their ids.
@@ -326,10 +329,10 @@ def apply_decision(doc, decision):
         out["cluster_id"] = decision["cluster_id"] if decision else doc["id"]
         out["duplicate_count"] = decision["duplicate_count"] if decision else 0
         return True, out
-    out = {"id": doc["id"], "source": doc.get("source", ""), "text": doc["text"]}
+    out = {"id": doc["id"], "source": doc.get("source", ""), "text": doc["text"],
+           "meta": doc.get("meta", {}), "junk_hits": doc.get("junk_hits", {}),
+           "removed": doc.get("removed", [])}
     out.update(decision)
-    for field in ("meta", "junk_hits", "removed"):
-        out[field] = doc.get(field, {} if field != "removed" else [])
     return False, out
 
 
