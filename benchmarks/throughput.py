@@ -138,7 +138,7 @@ def stage_costs(texts, cfg):
     rows.append(("filter", t_filter, ""))
 
     d = cfg["dedup"]
-    signer = minhash.Signer(d["num_perm"], d["seed"], d["scheme"])
+    signer = minhash.Signer.from_config(d)
     sh, t_sh = _timed(lambda t: minhash.shingle_list(t, d["ngram"]), cleaned)
     signed, t_sig = _timed(signer.sign, sh)  # what the pipeline calls: signature + fingerprints
     sigs = [sig for sig, _ in signed]

@@ -21,6 +21,7 @@ PRESET_DIR = os.path.join(CONFIG_DIR, "presets")
 RULE_KEYS = {"name", "scope", "pattern", "replace", "ignore_case", "max_lines", "enabled",
              "description", "example"}
 SCHEMES = ("affine32", "affine64", "legacy")
+SHINGLE_HASHES = ("xxh3", "sha1")  # transforms.minhash.HASHES
 DECODE_POLICIES = ("detect", "fallback", "replace", "reject")
 DUPLICATE_ID_POLICIES = ("qualify", "reject")
 NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)
@@ -272,11 +273,10 @@ def validate(cfg, default):
     _check_range("dedup.max_cc_rounds", d["max_cc_rounds"], 1, 200)
     _check_range("dedup.min_rep_similarity", d["min_rep_similarity"], 0.0, 1.0)
     _check_range("dedup.max_bucket_size", d["max_bucket_size"], 2)
-    for key, choices in (("verify", ("exact", "estimate")), ("cluster_policy", ("representative", "components"))):
+    for key, choices in (("verify", ("exact", "estimate")), ("cluster_policy", ("representative", "components")),
+                         ("scheme", SCHEMES), ("hash", SHINGLE_HASHES)):
         if d[key] not in choices:
             raise ConfigError(f"config key 'dedup.{key}' must be one of {list(choices)}, got {d[key]!r}")
-    if d["scheme"] not in SCHEMES:
-        raise ConfigError(f"config key 'dedup.scheme' must be one of {list(SCHEMES)}, got {d['scheme']!r}")
     rep = d["representative"]
     if rep not in ("longest", "smallest_id") and not (rep.startswith("meta:") and len(rep) > 5):
         raise ConfigError("config key 'dedup.representative' must be longest, smallest_id or meta:<field>")

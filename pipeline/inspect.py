@@ -79,7 +79,7 @@ def dedup_settings(stats):
 
 def similarities(text, others, dedup_cfg):
     """``[(minhash estimate, exact Jaccard)]`` of ``text`` against each text of ``others``."""
-    signer = Signer(dedup_cfg["num_perm"], dedup_cfg["seed"], dedup_cfg["scheme"])
+    signer = Signer.from_config(dedup_cfg)
     n = dedup_cfg["ngram"]
     mine = shingles(text, n)
     sig = signer.signature(mine)

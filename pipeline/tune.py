@@ -146,7 +146,7 @@ def tune(patterns, cfg, limit=5000, examples=2):
     exact_dups = sum(len(g) - 1 for g in groups)
     reps = [g[0] for g in groups]
     weights = [len(g) for g in groups]
-    signer = Signer(d["num_perm"], d["seed"], d["scheme"])
+    signer = Signer.from_config(d)
     sigs = [signer.signature(shingles(texts[i], d["ngram"])) for i in reps]
     pairs = near_pairs(sigs, THRESHOLDS[0]) if len(sigs) > 1 else {}
     lines = [f"unreadable: {len(unreadable)} record(s) skipped, first: "

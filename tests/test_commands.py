@@ -93,7 +93,7 @@ def test_inspect_near_duplicate(progress_run, capsys):
     rep = next(d for d in data["clean"] if d["id"] == dup["duplicate_of"])
     row = next(line for line in text.splitlines() if line.strip().startswith(rep["id"]))
     cfg = load_config()["dedup"]
-    signer = Signer(cfg["num_perm"], cfg["seed"], cfg["scheme"])
+    signer = Signer.from_config(cfg)
     a, b = shingles(dup["text"], cfg["ngram"]), shingles(rep["text"], cfg["ngram"])
     est = estimated_jaccard(signer.signature(a), signer.signature(b))
     assert row.split()[-2:] == [f"{est:.3f}", f"{len(a & b) / len(a | b):.3f}"]
@@ -152,7 +152,7 @@ def test_tune_counts_match_brute_force(tmp_path, capsys):
              for r in rows if len(r) >= 5 and all(x.isdigit() for x in r[1:5])}
     assert sorted(table) == list(THRESHOLDS)
     cfg = load_config()["dedup"]
-    signer = Signer(cfg["num_perm"], cfg["seed"], cfg["scheme"])
+    signer = Signer.from_config(cfg)
     uniq = [d for d in docs if d["id"] != "copy"]
     sigs = [signer.signature(shingles(d["text"], cfg["ngram"])) for d in uniq]
     sims = [estimated_jaccard(sigs[i], sigs[j]) for i in range(len(sigs)) for j in range(i + 1, len(sigs))]

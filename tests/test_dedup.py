@@ -148,7 +148,7 @@ def _pairwise(got, check):
 
 
 def test_candidate_pairs_cap_is_linear():
-    signer = Signer(128, 1, "affine32")
+    signer = Signer(128, 1, "affine32", "xxh3")
     sig = signer.signature(shingles(words(0, 50), 5))
     bucket = ("k", [(f"d{k}", sig) for k in range(50)])
     full = [x for x in candidate_pairs(bucket, 0.5, 100)]

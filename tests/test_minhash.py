@@ -1,19 +1,20 @@
 """MinHash signatures equal datasketch's, exact Jaccard, and datasketch's LSH parameters."""
 import gzip
-import hashlib
 import json
 import os
 import unicodedata
 
 import numpy as np
 import pytest
+import xxhash
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED
-from transforms.minhash import (TOKEN_RE, Signer, estimated_jaccard, exact_jaccard, lsh_params,
-                                shingle_list, shingles, tokenize)
+from transforms.minhash import (HASHES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
+                                lsh_params, WORD_SEPARATORS, shingle_list, shingles, tokenize, xxh3_hash32,
+                                xxh3_hash64)
 
 TEXTS = [
     "The quick brown fox jumps over the lazy dog while the cat watches from the fence.",
@@ -23,12 +24,15 @@ TEXTS = [
 ]
 
 
+@pytest.mark.parametrize("hash_name", ["sha1", "xxh3"])
 @pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
-def test_signatures_equal_datasketch(scheme):
-    signer = Signer(128, 7, scheme)
+def test_signatures_equal_datasketch(scheme, hash_name):
+    """sha1: datasketch's own default hashfunc; xxh3: datasketch given our hashfunc."""
+    signer = Signer(128, 7, scheme, hash_name)
+    hashfunc = {} if hash_name == "sha1" else {"hashfunc": signer.hashfunc}
     for text in TEXTS:
         shingle_set = shingles(text, 5)
-        reference = MinHash(num_perm=128, seed=7, scheme=scheme)
+        reference = MinHash(num_perm=128, seed=7, scheme=scheme, **hashfunc)
         reference.update_batch(list(shingle_set))
         sig, prints = signer.sign(shingle_set)
         assert sig.dtype == reference.hashvalues.dtype
@@ -38,8 +42,16 @@ def test_signatures_equal_datasketch(scheme):
         assert signer.to_datasketch(sig).jaccard(reference) == 1.0
 
 
+def test_xxh3_hashfuncs_are_xxhash():
+    data = "Zürich’s café".encode("utf-8")
+    assert xxh3_hash64(data) == xxhash.xxh3_64_intdigest(data) == xxhash.xxh3_64(data).intdigest()
+    assert xxh3_hash32(data) == xxh3_hash64(data) % 2 ** 32
+    with pytest.raises(ValueError, match="unknown shingle hash"):
+        Signer(128, 1, "affine32", "md5")
+
+
 def test_signatures_load_into_datasketch_lsh():
-    signer = Signer(128, 1, "affine32")
+    signer = Signer(128, 1, "affine32", "xxh3")
     bands, rows = lsh_params(0.5, 128)
     lsh = MinHashLSH(threshold=0.5, num_perm=128)
     assert (lsh.b, lsh.r) == (bands, rows)
@@ -58,7 +70,7 @@ def test_lsh_params_are_datasketch_choice(threshold):
 
 
 def test_exact_jaccard_matches_python_sets():
-    signer = Signer(64, 1, "affine32")
+    signer = Signer(64, 1, "affine32", "xxh3")
     rng = np.random.default_rng(3)
     words = [f"t{i}" for i in range(60)]
     for _ in range(30):
@@ -72,7 +84,7 @@ def test_exact_jaccard_matches_python_sets():
 
 
 def test_estimate_tracks_exact_jaccard():
-    signer = Signer(256, 1, "affine32")
+    signer = Signer(256, 1, "affine32", "xxh3")
     base = [f"w{i}" for i in range(400)]
     other = base[40:] + [f"x{i}" for i in range(40)]
     sa, sb = shingles(" ".join(base), 5), shingles(" ".join(other), 5)
@@ -107,17 +119,41 @@ def test_ascii_tokenize_equals_reference(text):
     assert tokenize(text) == _tokenize_reference(text)
 
 
-def test_tokenize_and_sign_fast_paths_on_real_posts():
+NEWS_ALPHABET = st.one_of(
+    st.characters(max_codepoint=0x7F),
+    st.sampled_from(sorted(map(chr, WORD_SEPARATORS))),
+    st.sampled_from(list("™²éÉİßﬁ\u0301\u00ad\u200b₨½Ｐ")),  # \w or NFKC-sensitive: the slow path
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=NEWS_ALPHABET, max_size=200))
+def test_tokenize_with_word_separators_equals_reference(text):
+    """Quotes, dashes and other separators taken as spaces give the reference tokens."""
+    assert tokenize(text) == _tokenize_reference(text)
+
+
+@pytest.mark.parametrize("hash_name", ["sha1", "xxh3"])
+def test_tokenize_and_sign_fast_paths_on_real_posts(hash_name):
     """On real newsgroup posts: tokenize == reference, and signing the shingle list (repeats
-    kept, OpenSSL SHA-1) gives the signature and fingerprints of the shingle set."""
-    signer = Signer(128, 1, "affine32")
+    kept, one C-level map of the hash) gives the signature and fingerprints of the shingle
+    set; the fingerprints are the 64-bit hashfunc values."""
+    signer = Signer(128, 1, "affine32", hash_name)
+    hash64 = HASHES[hash_name][1]
     texts = _corpus_texts() + TEXTS + ["a b a b a b a b a b a b", "x y"]
     for text in texts:
         assert tokenize(text) == _tokenize_reference(text)
         ngrams = shingle_list(text, 5)
         assert set(ngrams) == shingles(text, 5)
+        assert ngrams == [" ".join(g).encode() for g in _ngrams(_tokenize_reference(text), 5)]
         sig_l, prints_l = signer.sign(ngrams)
         sig_s, prints_s = signer.sign(shingles(text, 5))
         assert np.array_equal(sig_l, sig_s) and np.array_equal(prints_l, prints_s)
-        expected = sorted({int.from_bytes(hashlib.sha1(s).digest()[:8], "little") for s in ngrams})
-        assert prints_l.tolist() == expected
+        assert prints_l.tolist() == sorted({hash64(s) for s in ngrams})
+
+
+def _ngrams(tokens, n):
+    """The plain definition of word n-grams (a shorter text is one n-gram, an empty one none)."""
+    if len(tokens) < n:
+        return [tokens] if tokens else []
+    return [tokens[i:i + n] for i in range(len(tokens) - n + 1)]

@@ -84,7 +84,7 @@ class SignDocs(beam.DoFn):
         self.cfg = dedup_cfg
 
     def setup(self):
-        self.signer = Signer(self.cfg["num_perm"], self.cfg["seed"], self.cfg["scheme"])
+        self.signer = Signer.from_config(self.cfg)
 
     def process(self, doc):
         yield from self._sign(doc)  # (a helper keeps Beam's type inference off TaggedOutput)
