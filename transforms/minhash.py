@@ -45,22 +45,31 @@ HASHES = {"xxh3": (xxh3_hash32, xxh3_hash64), "sha1": (sha1_hash32, sha1_hash64)
 
 
 def _word_separators():
-    """{code point: ' '} for the punctuation, symbols and spaces of Latin-1 and the general
-    punctuation / currency blocks that are a word boundary and nothing else: not ``\\w``,
-    not combining, and their NFKC form is non-empty and holds no ``\\w`` character either
-    (so '’', '“', '—', '…', NBSP qualify; '™' (NFKC 'TM') and '²' (NFKC '2') do not).
-    Replacing them by a space leaves the tokens of :func:`tokenize` unchanged."""
-    table = {}
+    """The punctuation, symbols and spaces of Latin-1 and the general punctuation / currency
+    blocks that are a word boundary and nothing else (a str): not ``\\w`` for either regex
+    engine, not combining, and their NFKC form is non-empty and holds no ``\\w`` either (so
+    '’', '“', '—', '…', NBSP qualify; '™' (NFKC 'TM') and '²' (NFKC '2') do not). A text whose
+    only non-ASCII characters are these has the tokens of its ASCII letters and digits."""
+    chars = []
     for cp in (*range(0x80, 0x100), *range(0x2000, 0x2070), *range(0x20A0, 0x20D0)):
         ch = chr(cp)
         nfkc = unicodedata.normalize("NFKC", ch)
-        if (unicodedata.category(ch)[0] in "PSZ" and not unicodedata.combining(ch)
-                and nfkc and not TOKEN_RE.search(nfkc) and not TOKEN_RE.search(ch)):
-            table[cp] = " "
-    return table
+        if (unicodedata.category(ch)[0] in "PSZ" and not unicodedata.combining(ch) and nfkc
+                and not TOKEN_RE.search(nfkc) and not TOKEN_RE.search(ch) and not ASCII_TOKEN_RE.search(ch)):
+            chars.append(ch)
+    return "".join(chars)
 
 
 WORD_SEPARATORS = _word_separators()
+# a character that needs the full path: non-ASCII and not a word separator
+_NEEDS_UNICODE_RE = re.compile("[^\x00-\x7f" + re.escape(WORD_SEPARATORS) + "]")
+_BYTES_TOKEN_RE = re.compile(rb"\w+")  # [A-Za-z0-9_]+: bytes >= 0x80 (multi-byte UTF-8) end a token
+
+
+def _is_simple(text):
+    """True when every non-ASCII character of ``text`` is a word separator (news text: ASCII
+    but for quotes and dashes): its NFKC form changes no token and ``\\w`` is ASCII-only."""
+    return text.isascii() or not _NEEDS_UNICODE_RE.search(text)
 
 
 def tokenize(text):
@@ -69,13 +78,16 @@ def tokenize(text):
     >>> tokenize("The Ｐost’s “NEWS”!")
     ['the', 'post', 's', 'news']
     """
-    if not text.isascii():
-        # news text is ASCII but for quotes, dashes and the like: as spaces, it is ASCII
-        spaced = text.translate(WORD_SEPARATORS)
-        if not spaced.isascii():
-            return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
-        text = spaced
-    return ASCII_TOKEN_RE.findall(text.lower())  # NFKC leaves ASCII alone; both engines agree
+    if _is_simple(text):
+        return ASCII_TOKEN_RE.findall(text.lower())
+    return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def _utf8_tokens(text):
+    """``[t.encode("utf-8") for t in tokenize(text)]``; a simple text is tokenized as bytes."""
+    if _is_simple(text):
+        return _BYTES_TOKEN_RE.findall(text.lower().encode("utf-8"))
+    return [token.encode("utf-8") for token in tokenize(text)]
 
 
 def shingles(text, n):
@@ -94,19 +106,15 @@ def shingle_list(text, n):
     >>> shingle_list("a b a b", 2)
     [b'a b', b'b a', b'a b']
     """
-    tokens = tokenize(text)
+    tokens = _utf8_tokens(text)
     if len(tokens) < n:
-        return [" ".join(tokens).encode("utf-8")] if tokens else []
-    # encode the token stream once and slice it: the bytes of each n-gram joined by spaces
-    # (no per-shingle tuple, join and encode); offsets are UTF-8 byte lengths
-    joined = " ".join(tokens).encode("utf-8")
-    if len(joined) == len(tokens) - 1 + sum(map(len, tokens)):
-        lengths = map(len, tokens)  # every token is ASCII
-    else:
-        lengths = map(len, map(str.encode, tokens))
-    starts = [0, *accumulate(length + 1 for length in lengths)]
-    count = len(tokens) - n + 1
-    return [joined[a:b - 1] for a, b in zip(starts[:count], starts[n:])]
+        return [b" ".join(tokens)] if tokens else []
+    # join the tokens once and slice: n-gram i spans starts[i] .. starts[i + n] - 1 (C-level
+    # maps, no per-shingle tuple, join or encode)
+    joined = b" ".join(tokens)
+    starts = [0, *accumulate(map((1).__add__, map(len, tokens)))]
+    ends = map((-1).__add__, starts[n:])
+    return list(map(joined.__getitem__, map(slice, starts[:len(tokens) - n + 1], ends)))
 
 
 def lsh_params(threshold, num_perm):
