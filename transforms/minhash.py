@@ -131,6 +131,8 @@ def lsh_params(threshold, num_perm):
 class Signer:
     """Computes MinHash signatures; build it in ``DoFn.setup`` (the permutations are numpy arrays)."""
 
+    CHUNK = 2048  # shingles permuted at a time
+
     def __init__(self, num_perm, seed, scheme, hash_name):
         if hash_name not in HASHES:
             raise ValueError(f"unknown shingle hash {hash_name!r}; one of {sorted(HASHES)}")
@@ -140,17 +142,18 @@ class Signer:
         proto = self.to_datasketch(None)
         self.a, self.b = proto.permutations
         self.empty = proto.hashvalues.copy()
+        self._buffer = np.empty((self.CHUNK, num_perm), dtype=self.empty.dtype)  # reused work array
 
     @classmethod
     def from_config(cls, dedup_cfg):
         """The signer of a ``dedup`` config section (num_perm, seed, scheme, hash)."""
         return cls(dedup_cfg["num_perm"], dedup_cfg["seed"], dedup_cfg["scheme"], dedup_cfg["hash"])
 
-    def signature(self, shingle_set, chunk=2048):
+    def signature(self, shingle_set):
         """MinHash hash values (numpy array) of byte shingles, equal to datasketch's."""
-        return self.sign(shingle_set, chunk)[0]
+        return self.sign(shingle_set)[0]
 
-    def sign(self, shingles_in, chunk=2048):
+    def sign(self, shingles_in):
         """``(signature, fingerprints)`` of byte shingles (a set, or a list with repeats: a
         repeat changes neither), hashing each shingle once.
 
@@ -167,7 +170,7 @@ class Signer:
                 prints = prints[np.concatenate(([True], ~repeat))]
         # the 32-bit hashfuncs are the low 32 bits of the 64-bit value
         hv = first8 if self.width == 8 else first8.astype(np.uint32)
-        return self._signature_of(hv, chunk), prints
+        return self._signature_of(hv), prints
 
     def _hash64(self, shingles_in):
         """uint64 array: each shingle's 64-bit hash (C-level ``map``, no Python loop)."""
@@ -178,17 +181,23 @@ class Signer:
         digests = np.frombuffer(b"".join(map(_DIGEST, map(hashlib.sha1, shingles_in))), dtype=np.uint8)
         return digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
 
-    def _signature_of(self, hashes, chunk):
+    def _signature_of(self, hashes):
+        """Column-wise minimum of the permuted hashes with datasketch's arithmetic, ``CHUNK``
+        shingles at a time in one reused buffer (no large temporary array per document)."""
         hv = hashes.reshape(-1, 1)
         result = self.empty.copy()
-        for start in range(0, hv.shape[0], chunk):
-            part = hv[start:start + chunk]
-            if self.scheme == "legacy":
-                phv = (part.astype(np.uint64) * self.a + self.b) % np.uint64((1 << 61) - 1)
-                phv = np.bitwise_and(phv, np.uint64((1 << 32) - 1))
-            else:
-                phv = _fmix(part, _SCHEME_WIDTHS[self.scheme]) * self.a + self.b
-            result = np.minimum(result, phv.min(axis=0))
+        for start in range(0, len(hv), self.CHUNK):
+            part = hv[start:start + self.CHUNK]
+            buf = self._buffer[:len(part)]
+            if self.scheme == "legacy":  # ((a * h + b) mod 2^64) mod (2^61 - 1), low 32 bits
+                np.multiply(part.astype(np.uint64), self.a, out=buf)
+                np.add(buf, self.b, out=buf)
+                np.remainder(buf, np.uint64((1 << 61) - 1), out=buf)
+                np.bitwise_and(buf, np.uint64((1 << 32) - 1), out=buf)
+            else:  # a * fmix(h) + b, wrapping at the scheme's width
+                np.multiply(_fmix(part, _SCHEME_WIDTHS[self.scheme]), self.a, out=buf)
+                np.add(buf, self.b, out=buf)
+            np.minimum(result, buf.min(axis=0), out=result)
         return result
 
     def to_datasketch(self, hashvalues):
