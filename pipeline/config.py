@@ -273,6 +273,7 @@ def validate(cfg, default):
     _check_range("dedup.max_cc_rounds", d["max_cc_rounds"], 1, 200)
     _check_range("dedup.min_rep_similarity", d["min_rep_similarity"], 0.0, 1.0)
     _check_range("dedup.max_bucket_size", d["max_bucket_size"], 2)
+    _check_range("dedup.lsh_partitions", d["lsh_partitions"], 1, 1 << 20)
     for key, choices in (("verify", ("exact", "estimate")), ("cluster_policy", ("representative", "components")),
                          ("scheme", SCHEMES), ("hash", SHINGLE_HASHES)):
         if d[key] not in choices:

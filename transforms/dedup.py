@@ -36,9 +36,12 @@ connected-component violations (non-zero = not converged, the CLI fails) and the
 clusters with a sample of their ids.
 """
 import hashlib
+from collections import defaultdict
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.components import ConnectedComponents
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingle_list
@@ -126,6 +129,56 @@ def band_keys(id_info, bands, rows, with_signature=True):
     width = len(raw) // len(sig) * rows
     for b in range(bands):
         yield b.to_bytes(2, "big") + raw[b * width:(b + 1) * width], member
+
+
+def bucket_partition(key, partitions):
+    """The partition of an LSH band key: its last 4 bytes (part of a MinHash value, so
+    uniform) modulo ``partitions``.
+
+    >>> bucket_partition(b"\\x00\\x01" + (7).to_bytes(4, "little"), 4)
+    3
+    """
+    return int.from_bytes(key[-4:], "little") % partitions
+
+
+class BandBatches(beam.DoFn):
+    """(rep_id, info) -> (partition, [(band key, member), ...]), one element per partition and
+    bundle: the band keys of a bundle's documents are batched by :func:`bucket_partition`, so
+    the bucket grouping shuffles a few thousand lists instead of ``bands`` elements per
+    document (Beam's cost is per element). Emitted in ``finish_bundle``."""
+
+    def __init__(self, bands, rows, with_signature, partitions):
+        self.bands, self.rows, self.with_signature = bands, rows, with_signature
+        self.partitions = partitions
+
+    def start_bundle(self):
+        self.batches = defaultdict(list)
+
+    def process(self, id_info):
+        for key, member in band_keys(id_info, self.bands, self.rows, self.with_signature):
+            self.batches[bucket_partition(key, self.partitions)].append((key, member))
+
+    def finish_bundle(self):
+        batches, self.batches = self.batches, defaultdict(list)
+        for part in sorted(batches):
+            yield WindowedValue((part, batches[part]), GlobalWindow().max_timestamp(), (GlobalWindow(),))
+
+
+def partition_buckets(partition_batches):
+    """(partition, [[(band key, member), ...], ...]) -> (band key, [member, ...]) for every
+    bucket of the partition with two members or more (a bucket of one proposes no pair).
+
+    >>> sorted(partition_buckets((0, [[(b"k", "a"), (b"j", "c")], [(b"k", "b")]])))
+    [(b'k', ['a', 'b'])]
+    """
+    _, batches = partition_batches
+    buckets = defaultdict(list)
+    for batch in batches:
+        for key, member in batch:
+            buckets[key].append(member)
+    for key, members in buckets.items():
+        if len(members) > 1:
+            yield key, members
 
 
 def bucket_pairs(bucket, max_bucket_size):
@@ -398,8 +451,10 @@ class DedupDecisions(beam.PTransform):
         reps = grouped.reps
         exact = cfg["verify"] == "exact"
         buckets = (reps
-                   | "LshBandKeys" >> beam.FlatMap(band_keys, self.bands, self.rows, not exact)
-                   | "GroupBuckets" >> beam.GroupByKey())
+                   | "LshBandBatches" >> beam.ParDo(BandBatches(
+                       self.bands, self.rows, not exact, cfg["lsh_partitions"]))
+                   | "GroupPartitions" >> beam.GroupByKey()
+                   | "Buckets" >> beam.FlatMap(partition_buckets))
         if exact:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
