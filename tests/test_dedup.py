@@ -1,5 +1,6 @@
 """Deduplicate in a real Beam pipeline: exact verification, chaining policy, bucket cap, stats."""
 import copy
+from collections import defaultdict
 import json
 import os
 import subprocess
@@ -9,11 +10,12 @@ import apache_beam as beam
 import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import assert_that
+from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.config import load_config
 from tests.conftest import REPO, SHARED
-from transforms.dedup import Deduplicate, bucket_pairs, candidate_pairs, rank_key
+from transforms.dedup import (BandBatches, Deduplicate, band_keys, bucket_pairs, candidate_pairs,
+                             partition_buckets, rank_key)
 from transforms.minhash import Signer, exact_jaccard, shingles
 from transforms.write import deep_add
 
@@ -165,6 +167,28 @@ def test_bucket_pairs_cap_is_linear():
     capped = list(bucket_pairs(("k", ids), 10))
     assert [x for x in capped if isinstance(x, tuple)] == [("d00", other) for other in ids[1:]]
     assert len(capped) == 50                                # + one tagged stat
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 4096])
+def test_band_batches_give_the_buckets_of_a_plain_grouping(partitions):
+    """Batching band keys per bundle and partition yields exactly the buckets of two or more
+    members that grouping every band key on its own gives."""
+    signer = Signer(128, 1, "affine32", "xxh3")
+    reps = [(d["id"], {"sig": signer.signature(shingles(d["text"], 5)) if d["text"][0] == "w" else None})
+            for d in DOCS]
+    plain = defaultdict(list)
+    for rep in reps:
+        for key, member in band_keys(rep, 25, 5, False):
+            plain[key].append(member)
+    expected = [(key, sorted(members)) for key, members in plain.items() if len(members) > 1]
+    assert expected  # the fixture has near and exact copies
+    with TestPipeline(runner=FnApiRunner()) as p:
+        got = (p | beam.Create(reps)
+               | beam.ParDo(BandBatches(25, 5, False, partitions))
+               | beam.GroupByKey()
+               | beam.FlatMap(partition_buckets)
+               | beam.MapTuple(lambda key, members: (key, sorted(members))))
+        assert_that(got, equal_to(expected))
 
 
 def test_rank_key_policies():
