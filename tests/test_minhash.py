@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED
+from transforms.separators import WORD_SEPARATORS
 from transforms.minhash import (HASHES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
-                                lsh_params, WORD_SEPARATORS, shingle_list, shingles, tokenize, xxh3_hash32,
+                                lsh_params, shingle_list, shingles, tokenize, xxh3_hash32,
                                 xxh3_hash64)
 
 TEXTS = [

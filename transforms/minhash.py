@@ -18,15 +18,16 @@ from itertools import accumulate
 from operator import methodcaller
 
 import numpy as np
-import regex
 from datasketch import MinHash
 from datasketch.hashfunc import sha1_hash32, sha1_hash64
 from datasketch.lsh import _optimal_param
 from datasketch.minhash import _SCHEME_WIDTHS, _fmix
 from xxhash import xxh3_64_intdigest
 
-TOKEN_RE = regex.compile(r"\w+")
-ASCII_TOKEN_RE = re.compile(r"\w+")  # same matches as TOKEN_RE on ASCII text, faster engine
+from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE
+from transforms.separators import UNICODE_WORD as TOKEN_RE
+from transforms.separators import ascii_but_separators
+
 _DIGEST = methodcaller("digest")
 
 
@@ -44,32 +45,7 @@ def xxh3_hash64(data):
 HASHES = {"xxh3": (xxh3_hash32, xxh3_hash64), "sha1": (sha1_hash32, sha1_hash64)}
 
 
-def _word_separators():
-    """The punctuation, symbols and spaces of Latin-1 and the general punctuation / currency
-    blocks that are a word boundary and nothing else (a str): not ``\\w`` for either regex
-    engine, not combining, and their NFKC form is non-empty and holds no ``\\w`` either (so
-    '’', '“', '—', '…', NBSP qualify; '™' (NFKC 'TM') and '²' (NFKC '2') do not). A text whose
-    only non-ASCII characters are these has the tokens of its ASCII letters and digits."""
-    chars = []
-    for cp in (*range(0x80, 0x100), *range(0x2000, 0x2070), *range(0x20A0, 0x20D0)):
-        ch = chr(cp)
-        nfkc = unicodedata.normalize("NFKC", ch)
-        if (unicodedata.category(ch)[0] in "PSZ" and not unicodedata.combining(ch) and nfkc
-                and not TOKEN_RE.search(nfkc) and not TOKEN_RE.search(ch) and not ASCII_TOKEN_RE.search(ch)):
-            chars.append(ch)
-    return "".join(chars)
-
-
-WORD_SEPARATORS = _word_separators()
-# a character that needs the full path: non-ASCII and not a word separator
-_NEEDS_UNICODE_RE = re.compile("[^\x00-\x7f" + re.escape(WORD_SEPARATORS) + "]")
 _BYTES_TOKEN_RE = re.compile(rb"\w+")  # [A-Za-z0-9_]+: bytes >= 0x80 (multi-byte UTF-8) end a token
-
-
-def _is_simple(text):
-    """True when every non-ASCII character of ``text`` is a word separator (news text: ASCII
-    but for quotes and dashes): its NFKC form changes no token and ``\\w`` is ASCII-only."""
-    return text.isascii() or not _NEEDS_UNICODE_RE.search(text)
 
 
 def tokenize(text):
@@ -78,14 +54,14 @@ def tokenize(text):
     >>> tokenize("The Ｐost’s “NEWS”!")
     ['the', 'post', 's', 'news']
     """
-    if _is_simple(text):
+    if ascii_but_separators(text):  # NFKC changes no token, and \\w is ASCII
         return ASCII_TOKEN_RE.findall(text.lower())
     return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
 
 
 def _utf8_tokens(text):
-    """``[t.encode("utf-8") for t in tokenize(text)]``; a simple text is tokenized as bytes."""
-    if _is_simple(text):
+    """``[t.encode("utf-8") for t in tokenize(text)]``; news text is tokenized as bytes."""
+    if ascii_but_separators(text):
         return _BYTES_TOKEN_RE.findall(text.lower().encode("utf-8"))
     return [token.encode("utf-8") for token in tokenize(text)]
 
