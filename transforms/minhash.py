@@ -2,9 +2,9 @@
 
 Tokens are the ``\\w+`` runs of the NFKC-normalized, lower-cased text; shingles are word
 n-grams joined by one space and UTF-8 encoded (a text shorter than n words is one shingle).
-Each shingle is hashed once with the configured hash function (``HASHES``: ``xxh3``, the
-default, is XXH3-64 from the ``xxhash`` library, about 10x cheaper per shingle than
-``sha1``, which is datasketch's default ``sha1_hash32``); the permutations come from a
+Each shingle is hashed once with the configured hash function (``HASHES``: ``sha1``, the
+default, is datasketch's default ``sha1_hash32``; ``xxh3`` is XXH3-64 from the ``xxhash``
+library, about 8x cheaper per shingle); the permutations come from a
 ``datasketch.MinHash(num_perm, seed, scheme)`` built once per worker. A signature equals
 ``datasketch.MinHash(num_perm, seed, scheme=scheme, hashfunc=signer.hashfunc)`` updated with the
 same shingles, so it can be loaded into ``datasketch.MinHash(hashvalues=...)`` and
@@ -29,6 +29,10 @@ from transforms.separators import UNICODE_WORD as TOKEN_RE
 from transforms.separators import ascii_but_separators
 
 _DIGEST = methodcaller("digest")
+try:  # CPython's own SHA-1 (the same digest as hashlib.sha1, less overhead per short input)
+    from _sha1 import sha1 as _sha1
+except ImportError:  # pragma: no cover - a Python built without its own hash modules
+    _sha1 = hashlib.sha1
 
 
 def xxh3_hash32(data):
@@ -154,7 +158,7 @@ class Signer:
             return np.fromiter(map(xxh3_64_intdigest, shingles_in), dtype=np.uint64,
                                count=len(shingles_in))
         # sha1_hash64: the first 8 digest bytes, little-endian; all digests in one buffer
-        digests = np.frombuffer(b"".join(map(_DIGEST, map(hashlib.sha1, shingles_in))), dtype=np.uint8)
+        digests = np.frombuffer(b"".join(map(_DIGEST, map(_sha1, shingles_in))), dtype=np.uint8)
         return digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
 
     def _signature_of(self, hashes):
