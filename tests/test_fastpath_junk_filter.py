@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from conftest import REPO, SAMPLE, SHARED
 from pipeline.config import load_config
 from transforms.filter import count_words, has_words
-from transforms.junk import JunkRules, combined_line_check, effective_heuristics, strip_junk
+from transforms.junk import (CJK, STOPWORDS, TERMINAL, WORD_TOKEN, JunkRules, combined_line_check,
+                             effective_heuristics, line_features, strip_junk)
 from transforms.normalize import ftfy_config, normalize_text
+from transforms.separators import WORD_SEPARATORS, ascii_but_separators
 
 
 def _texts(limit=600):
@@ -57,3 +59,34 @@ def test_combined_line_check_is_off_for_backreferences():
 @given(st.text(alphabet=st.sampled_from(list("ab é1_-.’\n\t")), max_size=80), st.integers(-1, 12))
 def test_has_words_equals_full_count(text, n):
     assert has_words(text, n) == (count_words(text) >= n)
+
+
+def _line_features_reference(line):
+    """The plain definition of ``junk.line_features``: Unicode tokens, CJK-aware word count,
+    ``str.isalpha`` letters (no ASCII or word-separator shortcut)."""
+    words = len(line.split())
+    cjk = len(CJK.findall(line))
+    if cjk:
+        words = max(words, words - 1 + cjk // 2)
+    toks = WORD_TOKEN.findall(line.lower())
+    stops = len([t for t in toks if t in STOPWORDS])
+    return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
+            "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
+            "alpha": sum(map(str.isalpha, line)) / len(line) if line else 0.0}
+
+
+LINE_ALPHABET = st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from(sorted(WORD_SEPARATORS)),
+                          st.sampled_from(list("éßİ™²東京\u0301ａ")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=LINE_ALPHABET, max_size=120))
+def test_line_features_fast_path_equals_reference(line):
+    assert line_features(line) == _line_features_reference(line)
+
+
+def test_line_features_fast_path_on_real_lines():
+    lines = {line for text in _texts(300) for line in text.split("\n") if line.strip()}
+    assert any(not line.isascii() and ascii_but_separators(line) for line in lines)
+    for line in lines:
+        assert line_features(line) == _line_features_reference(line), line

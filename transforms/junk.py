@@ -19,6 +19,7 @@ import apache_beam as beam
 import regex
 
 from transforms.records import REJECTED, reject_doc
+from transforms.separators import ascii_but_separators
 
 SCOPES = ("line", "inline", "top", "bottom")
 
@@ -283,16 +284,18 @@ PATTERN_HEURISTICS = ("dateline", "byline")
 def line_features(line):
     """Features of one stripped line: dict of words, tokens, stop density, terminal, symbol share."""
     words = len(line.split())
-    if line.isascii():  # no CJK; ASCII letters are exactly the bytes kept by the translate
+    if ascii_but_separators(line):
+        # no CJK, the same tokens on the stdlib engine, and the letters are the ASCII ones (a
+        # separator is no letter): the bytes an ASCII encoding keeps after the translate
         toks = ASCII_WORD_TOKEN.findall(line.lower())
-        letters = len(line.encode("ascii").translate(None, _ASCII_NON_ALPHA))
+        letters = len(line.encode("ascii", "ignore").translate(None, _ASCII_NON_ALPHA))
     else:
         cjk = len(CJK.findall(line))
         if cjk:
             words = max(words, words - 1 + cjk // 2)
         toks = WORD_TOKEN.findall(line.lower())
         letters = sum(map(str.isalpha, line))
-    stops = len([t for t in toks if t in STOPWORDS])
+    stops = sum(map(STOPWORDS.__contains__, toks))
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
             "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
             "alpha": letters / len(line) if line else 0.0}
