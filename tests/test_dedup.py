@@ -169,10 +169,11 @@ def test_bucket_pairs_cap_is_linear():
     assert len(capped) == 50                                # + one tagged stat
 
 
-@pytest.mark.parametrize("partitions", [1, 7, 4096])
-def test_band_batches_give_the_buckets_of_a_plain_grouping(partitions):
-    """Batching band keys per bundle and partition yields exactly the buckets of two or more
-    members that grouping every band key on its own gives."""
+@pytest.mark.parametrize("partitions,flush_docs", [(1, 10_000), (7, 3), (4096, 10_000)])
+def test_band_batches_give_the_buckets_of_a_plain_grouping(partitions, flush_docs, monkeypatch):
+    """Batching band keys per bundle and partition (flushed every ``flush_docs`` documents)
+    yields exactly the buckets of two or more members that grouping every band key gives."""
+    monkeypatch.setattr(BandBatches, "FLUSH_DOCS", flush_docs)
     signer = Signer(128, 1, "affine32", "xxh3")
     reps = [(d["id"], {"sig": signer.signature(shingles(d["text"], 5)) if d["text"][0] == "w" else None})
             for d in DOCS]

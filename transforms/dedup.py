@@ -142,26 +142,35 @@ def bucket_partition(key, partitions):
 
 
 class BandBatches(beam.DoFn):
-    """(rep_id, info) -> (partition, [(band key, member), ...]), one element per partition and
-    bundle: the band keys of a bundle's documents are batched by :func:`bucket_partition`, so
-    the bucket grouping shuffles a few thousand lists instead of ``bands`` elements per
-    document (Beam's cost is per element). Emitted in ``finish_bundle``."""
+    """(rep_id, info) -> (partition, [(band key, member), ...]): the band keys of up to
+    ``FLUSH_DOCS`` documents of a bundle are batched by :func:`bucket_partition`, so the bucket
+    grouping shuffles a few thousand lists instead of ``bands`` elements per document (Beam's
+    cost is per element), and the buffer stays small (~4.5 KB a document)."""
+
+    FLUSH_DOCS = 10_000
 
     def __init__(self, bands, rows, with_signature, partitions):
         self.bands, self.rows, self.with_signature = bands, rows, with_signature
         self.partitions = partitions
 
     def start_bundle(self):
-        self.batches = defaultdict(list)
+        self.batches, self.docs = defaultdict(list), 0
 
     def process(self, id_info):
         for key, member in band_keys(id_info, self.bands, self.rows, self.with_signature):
             self.batches[bucket_partition(key, self.partitions)].append((key, member))
+        self.docs += 1
+        if self.docs >= self.FLUSH_DOCS:
+            yield from self._flush()
 
     def finish_bundle(self):
-        batches, self.batches = self.batches, defaultdict(list)
-        for part in sorted(batches):
-            yield WindowedValue((part, batches[part]), GlobalWindow().max_timestamp(), (GlobalWindow(),))
+        for batch in self._flush():
+            yield WindowedValue(batch, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+
+    def _flush(self):
+        batches = self.batches
+        self.batches, self.docs = defaultdict(list), 0
+        return [(part, batches[part]) for part in sorted(batches)]
 
 
 def partition_buckets(partition_batches):
