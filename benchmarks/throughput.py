@@ -258,6 +258,9 @@ def main(argv=None):
     parser.add_argument("--no-workers", action="store_true", help="skip the 2-worker comparison")
     parser.add_argument("--slow-pipeline", action="store_true",
                         help="also run the pipeline with normalize.fast_path=false")
+    parser.add_argument("--also-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="also run the pipeline (1 worker) with this config override, e.g. "
+                             "dedup.hash=xxh3; repeatable, one row each")
     args = parser.parse_args(argv)
 
     from pipeline.config import load_config
@@ -312,6 +315,10 @@ def main(argv=None):
         slow, _ = pipeline_runs(corpus, os.path.join(out_root, "slow"), args.runs, [],
                                 ["--set", "normalize.fast_path=false"])
         rate_slow = add("textwash, normalize fast path off", slow, 1)
+    for k, override in enumerate(args.also_set):
+        other, _ = pipeline_runs(corpus, os.path.join(out_root, f"set{k}"), args.runs, [],
+                                 ["--set", override])
+        add(f"textwash, 1 worker (in_memory), {override}", other, 1)
     if not args.no_naive:
         d = cfg["dedup"]
         naive = [run_child(CHILD_NAIVE.format(
