@@ -57,6 +57,15 @@ def group_of(doc, group_by, site_field="url"):
     return doc.get("source", "")
 
 
+def is_candidate(line, max_words):
+    """True for a line of 1..``max_words`` words (splits a long line only ``max_words`` times).
+
+    >>> is_candidate("Share this", 3), is_candidate("a b c d", 3), is_candidate("  ", 3)
+    (True, False, False)
+    """
+    return 0 < len(line.split(None, max_words)) <= max_words
+
+
 def candidate_lines(doc, max_words, group_by, site_field="url"):
     """Yield ``(line_key, (doc_id, index))`` for each distinct candidate line of ``doc``.
 
@@ -67,8 +76,7 @@ def candidate_lines(doc, max_words, group_by, site_field="url"):
     group = group_of(doc, group_by, site_field)
     seen = set()
     for index, line in enumerate(doc["text"].split("\n")):
-        words = len(line.split())
-        if not words or words > max_words:
+        if not is_candidate(line, max_words):
             continue
         norm = normalize_line(line)
         if not norm:
@@ -88,7 +96,7 @@ def rebuild(doc, kept_indices, max_words, keep_removed):
     """
     keep_keys = set()
     lines = doc["text"].split("\n")
-    norms = [normalize_line(line) if 0 < len(line.split()) <= max_words else "" for line in lines]
+    norms = [normalize_line(line) if is_candidate(line, max_words) else "" for line in lines]
     for index in kept_indices:
         keep_keys.add(norms[index])
     out_lines, removed = [], []
