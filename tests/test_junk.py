@@ -132,8 +132,11 @@ def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
 
 
 def test_dateline_and_byline_heuristics_when_enabled():
+    # good_offset=0: with the default offset a 21-word paragraph after a bad (second) dateline
+    # scores less than the line's penalty and falls outside the region, which is not tested here
     junk = load_config(overrides=["junk.heuristics.dateline.enabled=true",
-                                  "junk.heuristics.byline.enabled=true"])["junk"]
+                                  "junk.heuristics.byline.enabled=true",
+                                  "junk.heuristics.main_region.good_offset=0"])["junk"]
     h = compile_heuristics(effective_heuristics(junk))
     lines = ["Budget raises school spending", "By Jane Doe, Reuters", "Tuesday November 19, 2019 7:45 am",
              P1, P2, "2 days ago", P3]

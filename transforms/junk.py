@@ -181,7 +181,10 @@ def strip_junk(text, rules, heuristics=None):
     _strip_edge(lines, rules, "bottom", hits, removed)
     if heuristics and heuristics.get("enabled", True):
         positions = [i for i, line in enumerate(lines) if line and line.strip()]
-        verdicts = line_decisions([lines[i].strip() for i in positions], heuristics)
+        pages = {}
+        verdicts = line_decisions([lines[i].strip() for i in positions], heuristics, pages)
+        for name in pages:  # a per-page decision: counted as a document hit with 0 lines removed
+            hits.setdefault(name, 0)
         for i, name in zip(positions, verdicts):
             if name:
                 hits[name] = hits.get(name, 0) + 1
@@ -372,11 +375,29 @@ def best_region(scores):
     return best_span
 
 
-def line_decisions(lines, h):
+def region_share(classes, feats, start, end):
+    """Share of the good-line words of a document that lie in lines ``start..end`` (0.0 if none).
+
+    >>> region_share(["good", "weak", "good", "good"], [{"words": 10}, {"words": 2}, {"words": 10},
+    ...              {"words": 20}], 2, 3)
+    0.75
+    """
+    total = inside = 0
+    for i, (cls, f) in enumerate(zip(classes, feats)):
+        if cls == "good":
+            total += f["words"]
+            if start <= i <= end:
+                inside += f["words"]
+    return inside / total if total else 0.0
+
+
+def line_decisions(lines, h, stats=None):
     """Decide which lines of a document to keep with the context heuristics ``h``.
 
     ``lines`` is the list of non-blank stripped lines. Returns a list of the same length,
-    each entry None (keep) or the name of the heuristic that removes the line.
+    each entry None (keep) or the name of the heuristic that removes the line. ``stats``
+    (a dict, optional) receives the per-page decisions: ``scattered_page`` / ``thread_page``
+    -> number of lines they kept.
     """
     n = len(lines)
     if not n or not h.get("enabled", True):
@@ -408,14 +429,28 @@ def line_decisions(lines, h):
         scores = []
         for cls, f in zip(classes, feats):
             if cls == "good":
-                scores.append(float(f["words"]))
+                scores.append(float(f["words"]) - region.get("good_offset", 0.0))
             elif cls == "bad":
                 scores.append(-region["bad_penalty"])
             else:
                 scores.append(-region["weak_penalty"] - region["weak_penalty_per_word"] * f["words"])
         span = best_region(scores)
         start, end = span if span else (0, n - 1)
-        end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end)
+        scattered = h.get("scattered_page") or {}
+        if scattered.get("enabled") and span and \
+                region_share(classes, feats, start, end) < scattered["max_region_share"]:
+            # no dominant article block: a list / table / directory page; keep all but bad lines
+            kept = sum(1 for i in range(n) if out[i] is not None and classes[i] != "bad"
+                       and out[i] not in PATTERN_HEURISTICS)
+            for i in range(n):
+                if classes[i] != "bad" and out[i] not in PATTERN_HEURISTICS:
+                    out[i] = None
+            if stats is not None:
+                stats["scattered_page"] = kept
+            return out
+        thread = h.get("thread_page") or {}
+        end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end,
+                                            thread if thread.get("enabled") else None, stats)
         if region.get("extend_with_context"):
             passable = (None,) + PATTERN_HEURISTICS  # a dateline / byline does not stop the walk
             while start > 0 and classes[start - 1] == "weak" and out[start - 1] in passable:
@@ -447,9 +482,15 @@ REGION_ENDS = (("comment_start", "comment_section"), ("related_start", "related_
                ("footer_start", "page_footer"))
 
 
-def _region_end(lines, feats, classes, h, start, end):
-    """Apply the region-end markers: ``(end, cut_at, hit_name)``; cut_at = len(lines) if none."""
+def _region_end(lines, feats, classes, h, start, end, thread=None, stats=None):
+    """Apply the region-end markers: ``(end, cut_at, hit_name)``; cut_at = len(lines) if none.
+
+    With ``thread`` (the ``thread_page`` settings), a ``comment_start`` marker followed by at
+    least ``min_ratio`` times as many good-line words as the body before it is not a cut: the
+    discussion is the bulk of the page (a forum thread, a blog post with its conversation).
+    """
     n = len(lines)
+    after = None
     markers = []
     for key, hit in REGION_ENDS:
         cut = h.get(key) or {}
@@ -463,10 +504,27 @@ def _region_end(lines, feats, classes, h, start, end):
         for cut, pattern, hit in markers:
             if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
                     and pattern.fullmatch(lines[i]):
+                if thread and hit == "comment_section":
+                    if after is None:
+                        after = _good_words_after(classes, feats)
+                    if after[i] >= thread["min_ratio"] * body_words:
+                        if stats is not None:
+                            stats["thread_page"] = n - i
+                        thread = None  # one decision per page: the first comment heading
+                        markers = [m for m in markers if m[2] != "comment_section"]
+                        break
                 return min(end, i - 1), i, hit
         if classes[i] == "good":
             body_words += feats[i]["words"]
     return end, n, None
+
+
+def _good_words_after(classes, feats):
+    """``after[i]`` = words in good lines from line ``i`` to the end of the document."""
+    after = [0] * (len(classes) + 1)
+    for i in range(len(classes) - 1, -1, -1):
+        after[i] = after[i + 1] + (feats[i]["words"] if classes[i] == "good" else 0)
+    return after
 
 
 def _extra_regions(scores, lo, hi, limit):
@@ -481,7 +539,8 @@ def _extra_regions(scores, lo, hi, limit):
 
 
 HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
-                      "main_region", "comment_start", "related_start", "footer_start")
+                      "main_region", "comment_start", "related_start", "footer_start", "scattered_page",
+                      "thread_page")
 
 
 def effective_heuristics(junk_cfg):
