@@ -313,7 +313,7 @@ def _hard_hit(line, low, feats, h):
     if cfg.get("enabled") and "lorem ipsum" in low:
         return "lorem_ipsum"
     cfg = h.get("curly_brace", {})
-    if cfg.get("enabled") and ("{" in line or "}" in line):
+    if cfg.get("enabled") and ("{" in line or "}" in line) and feats["words"] <= cfg.get("max_words", 10 ** 9):
         return "curly_brace"
     for key in PATTERN_HEURISTICS:
         cfg = h.get(key) or {}
@@ -391,6 +391,27 @@ def region_share(classes, feats, start, end):
     return inside / total if total else 0.0
 
 
+def is_scattered_page(classes, feats, cfg):
+    """True when a page has no dominant article block but language everywhere (``scattered_page``).
+
+    The densest run of body text (good line = +words, any other line = -``weak_penalty``)
+    holds less than ``max_region_share`` of the good-line words, and the weak lines read like
+    language, not navigation: their share of function words is at least
+    ``min_weak_stopword_ratio`` (a menu is a list of names; a table of contents, a list of
+    links with descriptions, a forum index are not).
+    """
+    scores = [f["words"] if c == "good" else -cfg["weak_penalty"] for c, f in zip(classes, feats)]
+    span = best_region(scores)
+    if not span or region_share(classes, feats, *span) >= cfg["max_region_share"]:
+        return False
+    stops = tokens = 0
+    for c, f in zip(classes, feats):
+        if c == "weak":
+            stops += f["stop"] * f["tokens"]
+            tokens += f["tokens"]
+    return tokens > 0 and stops / tokens >= cfg["min_weak_stopword_ratio"]
+
+
 def line_decisions(lines, h, stats=None):
     """Decide which lines of a document to keep with the context heuristics ``h``.
 
@@ -404,6 +425,15 @@ def line_decisions(lines, h, stats=None):
         return [None] * n
     feats = [line_features(line) for line in lines]
     classified = [classify(line, f, h) for line, f in zip(lines, feats)]
+    if any(rule in PATTERN_HEURISTICS for _, rule in classified):
+        # a dateline / byline pattern only applies on pages below its max_page_prose_share
+        # (a chrome-heavy news page); on a prose page the line is classified as if unmatched
+        base = [c if r not in PATTERN_HEURISTICS else "weak" for c, r in classified]
+        share = _prose_share(base, feats)
+        for i, (c, rule) in enumerate(classified):
+            if rule in PATTERN_HEURISTICS and share >= h[rule].get("max_page_prose_share", 1.0):
+                classified[i] = classify(lines[i], feats[i], dict(h, **{k: {"enabled": False}
+                                                                       for k in PATTERN_HEURISTICS}))
     out = [rule if cls == "bad" else None for cls, rule in classified]
     # pattern heuristics (dateline, byline) remove their line but count as weak for context
     # and region scoring unless configured ``as_bad``
@@ -426,10 +456,12 @@ def line_decisions(lines, h, stats=None):
                 out[i] = rule
     region = h["main_region"]
     if region["enabled"] and "good" in classes:
+        share = _prose_share(classes, feats)
+        offset = region.get("good_offset", 0.0) if share < region.get("good_offset_max_share", 1.0) else 0.0
         scores = []
         for cls, f in zip(classes, feats):
             if cls == "good":
-                scores.append(float(f["words"]) - region.get("good_offset", 0.0))
+                scores.append(float(f["words"]) - offset)
             elif cls == "bad":
                 scores.append(-region["bad_penalty"])
             else:
@@ -437,8 +469,7 @@ def line_decisions(lines, h, stats=None):
         span = best_region(scores)
         start, end = span if span else (0, n - 1)
         scattered = h.get("scattered_page") or {}
-        if scattered.get("enabled") and span and \
-                region_share(classes, feats, start, end) < scattered["max_region_share"]:
+        if scattered.get("enabled") and is_scattered_page(classes, feats, scattered):
             # no dominant article block: a list / table / directory page; keep all but bad lines
             kept = sum(1 for i in range(n) if out[i] is not None and classes[i] != "bad"
                        and out[i] not in PATTERN_HEURISTICS)
@@ -458,7 +489,7 @@ def line_decisions(lines, h, stats=None):
             while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable:
                 end += 1
         inside = [start <= i <= end for i in range(n)]
-        if region.get("keep_weak_inside") and _prose_share(classes, feats) >= region.get("keep_weak_min_share", 0.0):
+        if region.get("keep_weak_inside") and share >= region.get("keep_weak_min_share", 0.0):
             for i in range(start, end + 1):
                 if classified[i][0] == "weak":
                     out[i] = None
