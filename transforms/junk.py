@@ -158,7 +158,8 @@ def _strip_edge(lines, rules, scope, hits, removed):
 def strip_junk(text, rules, heuristics=None):
     """Apply ``rules`` (a JunkRules), then the context ``heuristics`` (a dict or None), to ``text``.
 
-    Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit and
+    Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit (a
+    per-page decision, ``scattered_page`` / ``thread_page``, appears with 0 lines) and
     ``removed`` lists ``[rule, removed text]``. Raises RuleTimeout when a rule times out.
     Blank lines are kept where they separate kept text, then collapsed.
     """
