@@ -6,7 +6,8 @@ Each record of ``../shared/data/junk/<set>.jsonl.gz`` is fed with its ``raw_text
 document text (``--set input.text_field=raw_text``), through ``pipeline.cli.main`` with
 ``filter.min_words=0`` (nothing rejected for length) and ``dedup.enabled=false`` (near-copy
 pages must still be scored). Kept documents are written ``{"id","text"}`` and scored with
-``../shared/eval/score_junk.py`` (which also prints the keep-everything and C4-like rows).
+``../shared/eval/score_junk.py`` (which also prints the keep-everything and C4-like rows), then
+once per gold file, so that CleanEval is also scored as one set (dev + final, as issue 3 measures).
 Rejected documents (document ratios) are scored as empty output, as the scorer does.
 """
 import argparse
@@ -62,8 +63,16 @@ def main(argv=None):
                                              "text": rec["text"]}) + "\n")
                     n += 1
     print(f"preset {args.preset}: pipeline {elapsed:.1f}s, {n} kept docs -> {pred}")
-    return subprocess.call([sys.executable, os.path.join(SHARED, "eval", "score_junk.py"),
-                            "--gold", *golds, "--pred", pred])
+    scorer = os.path.join(SHARED, "eval", "score_junk.py")
+    code = subprocess.call([sys.executable, scorer, "--gold", *golds, "--pred", pred])
+    # acceptance (issue 3) measures each gold FILE as a whole (CleanEval = dev + final): one row per file
+    print("\n== per gold file (macro token F1 (P / R); acceptance rows)")
+    for gold in golds:
+        out = subprocess.run([sys.executable, scorer, "--gold", gold, "--pred", pred, "--no-baselines"],
+                             capture_output=True, text=True)
+        last = (out.stdout.strip().splitlines() or [""])[-1]
+        print(f"{os.path.basename(gold).split('.')[0]:<18}{last}")
+    return code
 
 
 if __name__ == "__main__":

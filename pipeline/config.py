@@ -215,10 +215,20 @@ def validate_junk(junk):
     _check_range("junk.heuristics.good_line.min_words", h["good_line"]["min_words"], 1)
     for key in ("min_stopword_ratio", "min_alpha_ratio"):
         _check_range(f"junk.heuristics.good_line.{key}", h["good_line"][key], 0.0, 1.0)
-    for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score"):
+    for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score", "good_offset"):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0)
+    _check_range("junk.heuristics.main_region.good_offset_max_share",
+                 h["main_region"]["good_offset_max_share"], 0.0, 1.0)
     _check_range("junk.heuristics.main_region.keep_weak_min_share",
                  h["main_region"]["keep_weak_min_share"], 0.0, 1.0)
+    for key in ("javascript", "policy_line", "curly_brace"):
+        _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
+    _check_range("junk.heuristics.scattered_page.max_region_share",
+                 h["scattered_page"]["max_region_share"], 0.0, 1.0)
+    _check_range("junk.heuristics.scattered_page.min_weak_stopword_ratio",
+                 h["scattered_page"]["min_weak_stopword_ratio"], 0.0, 1.0)
+    _check_range("junk.heuristics.scattered_page.weak_penalty", h["scattered_page"]["weak_penalty"], 0.0)
+    _check_range("junk.heuristics.thread_page.min_ratio", h["thread_page"]["min_ratio"], 0.0)
     from transforms.junk import PATTERN_HEURISTICS, REGION_ENDS
     for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS):
         try:

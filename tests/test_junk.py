@@ -132,8 +132,11 @@ def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
 
 
 def test_dateline_and_byline_heuristics_when_enabled():
+    # good_offset=0: with the default offset a 21-word paragraph after a bad (second) dateline
+    # scores less than the line's penalty and falls outside the region, which is not tested here
     junk = load_config(overrides=["junk.heuristics.dateline.enabled=true",
-                                  "junk.heuristics.byline.enabled=true"])["junk"]
+                                  "junk.heuristics.byline.enabled=true",
+                                  "junk.heuristics.main_region.good_offset=0"])["junk"]
     h = compile_heuristics(effective_heuristics(junk))
     lines = ["Budget raises school spending", "By Jane Doe, Reuters", "Tuesday November 19, 2019 7:45 am",
              P1, P2, "2 days ago", P3]
@@ -141,3 +144,82 @@ def test_dateline_and_byline_heuristics_when_enabled():
     assert verdicts[1] == "byline" and verdicts[2] == "dateline" and verdicts[5] == "dateline"
     assert verdicts[0] is None and verdicts[3] is None and verdicts[6] is None
     assert line_decisions(lines, compile_heuristics(effective_heuristics(load_config()["junk"])))[1] is None
+
+
+# ------------------------------------------------------------------ per-page decisions (issue 3)
+
+def _decide(lines, overrides=()):
+    h = compile_heuristics(effective_heuristics(load_config(overrides=list(overrides))["junk"]))
+    pages = {}
+    return line_decisions(lines, h, pages), pages
+
+
+COMMENTS = [P1.replace("minister", f"reader {k}") for k in range(6)]  # 6 x 22 words of discussion
+
+
+def test_thread_page_keeps_a_discussion_that_is_the_bulk_of_the_page():
+    body = [P1, P2, P3]   # 63 body words before the heading; 132 words of comments after it
+    lines = [*body, "Comments (6)", *COMMENTS]
+    verdicts, pages = _decide(lines)
+    assert verdicts == [None] * len(lines) and "thread_page" in pages
+    clean, hits, _ = _clean("\n".join(lines))
+    assert hits.get("thread_page") == 0 and "reader 5" in clean   # a document hit, no line removed
+    verdicts, pages = _decide(lines, ["junk.disable=[thread_page]"])
+    assert verdicts[3:] == ["comment_section"] * 7 and "thread_page" not in pages
+    # a short discussion under a long article still ends the body
+    verdicts, _ = _decide([*body, P1, P2, P3, "Comments (6)", *COMMENTS[:2]])
+    assert verdicts[-1] == "comment_section"
+
+
+TOC = ["How to set up the printer for the first time", "What to do when the paper is stuck in the tray",
+       "A short history of the company and its products", "Where to find the drivers for your computer",
+       "Why the ink runs out faster than you expect", "How to clean the heads of the printer",
+       "When to call the service team for a repair", "How to order spare parts from the shop"]
+
+
+def test_scattered_page_keeps_a_language_list_page_but_not_a_menu():
+    good = [P1, P2, P3]
+    lines = [good[0], *TOC, good[1], *TOC[::-1], good[2]]   # no dominant block; the list reads like text
+    verdicts, pages = _decide(lines)
+    assert verdicts == [None] * len(lines) and "scattered_page" in pages
+    verdicts, pages = _decide(lines, ["junk.disable=[scattered_page]"])
+    assert "scattered_page" not in pages and verdicts[5] in ("no_terminal_punct", "short_line")
+    menu = ["Home", "News", "Sport", "Video", "Weather", "Travel", "Money", "Live"] * 3  # names only
+    verdicts, pages = _decide([good[0], *menu, good[1], *menu, good[2]])
+    assert "scattered_page" not in pages and verdicts[12] == "short_line"
+
+
+def test_good_offset_detaches_a_teaser_headline_on_a_chrome_page_only():
+    nav = [f"Section {k}" for k in range(25)]   # 50 words of navigation: prose share < 0.7
+    teaser = "Is the new budget really good news for local schools?"
+    lines = [*nav, teaser, "5:56", P1, P2, P3]
+    verdicts, _ = _decide(lines)
+    assert verdicts[25] == "outside_main_region" and verdicts[-3:] == [None] * 3
+    verdicts, _ = _decide(lines, ["junk.heuristics.main_region.good_offset=0"])
+    assert verdicts[25] is None
+    verdicts, _ = _decide([teaser, "5:56", P1, P2, P3])   # a prose page: no offset, teaser stays
+    assert verdicts[0] is None
+
+
+def test_curly_brace_max_words_keeps_long_prose_with_a_brace():
+    prose = " ".join([P1, P2, P3, "The set {a, b} was used in the appendix of the report."])  # 75 words
+    verdicts, _ = _decide([prose, "{ var x = 1; }", P3])
+    assert verdicts == [None, "curly_brace", None]
+
+
+def test_dateline_max_page_prose_share_spares_prose_pages():
+    lines = ["Tuesday November 19, 2019 7:45 am", P1, P2, P3]
+    on = ["junk.heuristics.dateline.enabled=true"]
+    assert _decide(lines, on)[0][0] == "dateline"
+    assert _decide(lines, on + ["junk.heuristics.dateline.max_page_prose_share=0.7"])[0][0] is None
+
+
+@pytest.mark.parametrize("override", ["junk.heuristics.scattered_page.max_region_share=1.5",
+                                      "junk.heuristics.scattered_page.min_weak_stopword_ratio=-0.1",
+                                      "junk.heuristics.thread_page.min_ratio=-1",
+                                      "junk.heuristics.main_region.good_offset=-5",
+                                      "junk.heuristics.main_region.good_offset_max_share=2",
+                                      "junk.heuristics.curly_brace.max_words=0"])
+def test_per_page_settings_are_validated(override):
+    with pytest.raises(ConfigError, match=override.split("=")[0].split(".", 1)[1]):
+        load_config(overrides=[override])

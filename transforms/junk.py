@@ -159,7 +159,8 @@ def _strip_edge(lines, rules, scope, hits, removed):
 def strip_junk(text, rules, heuristics=None):
     """Apply ``rules`` (a JunkRules), then the context ``heuristics`` (a dict or None), to ``text``.
 
-    Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit and
+    Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit (a
+    per-page decision, ``scattered_page`` / ``thread_page``, appears with 0 lines) and
     ``removed`` lists ``[rule, removed text]``. Raises RuleTimeout when a rule times out.
     Blank lines are kept where they separate kept text, then collapsed.
     """
@@ -182,7 +183,10 @@ def strip_junk(text, rules, heuristics=None):
     _strip_edge(lines, rules, "bottom", hits, removed)
     if heuristics and heuristics.get("enabled", True):
         positions = [i for i, line in enumerate(lines) if line and line.strip()]
-        verdicts = line_decisions([lines[i].strip() for i in positions], heuristics)
+        pages = {}
+        verdicts = line_decisions([lines[i].strip() for i in positions], heuristics, pages)
+        for name in pages:  # a per-page decision: counted as a document hit with 0 lines removed
+            hits.setdefault(name, 0)
         for i, name in zip(positions, verdicts):
             if name:
                 hits[name] = hits.get(name, 0) + 1
@@ -313,7 +317,7 @@ def _hard_hit(line, low, feats, h):
     if cfg.get("enabled") and "lorem ipsum" in low:
         return "lorem_ipsum"
     cfg = h.get("curly_brace", {})
-    if cfg.get("enabled") and ("{" in line or "}" in line):
+    if cfg.get("enabled") and ("{" in line or "}" in line) and feats["words"] <= cfg.get("max_words", 10 ** 9):
         return "curly_brace"
     for key in PATTERN_HEURISTICS:
         cfg = h.get(key) or {}
@@ -375,17 +379,65 @@ def best_region(scores):
     return best_span
 
 
-def line_decisions(lines, h):
+def region_share(classes, feats, start, end):
+    """Share of the good-line words of a document that lie in lines ``start..end`` (0.0 if none).
+
+    >>> region_share(["good", "weak", "good", "good"], [{"words": 10}, {"words": 2}, {"words": 10},
+    ...              {"words": 20}], 2, 3)
+    0.75
+    """
+    total = inside = 0
+    for i, (cls, f) in enumerate(zip(classes, feats)):
+        if cls == "good":
+            total += f["words"]
+            if start <= i <= end:
+                inside += f["words"]
+    return inside / total if total else 0.0
+
+
+def is_scattered_page(classes, feats, cfg):
+    """True when a page has no dominant article block but language everywhere (``scattered_page``).
+
+    The densest run of body text (good line = +words, any other line = -``weak_penalty``)
+    holds less than ``max_region_share`` of the good-line words, and the weak lines read like
+    language, not navigation: their share of function words is at least
+    ``min_weak_stopword_ratio`` (a menu is a list of names; a table of contents, a list of
+    links with descriptions, a forum index are not).
+    """
+    scores = [f["words"] if c == "good" else -cfg["weak_penalty"] for c, f in zip(classes, feats)]
+    span = best_region(scores)
+    if not span or region_share(classes, feats, *span) >= cfg["max_region_share"]:
+        return False
+    stops = tokens = 0
+    for c, f in zip(classes, feats):
+        if c == "weak":
+            stops += f["stop"] * f["tokens"]
+            tokens += f["tokens"]
+    return tokens > 0 and stops / tokens >= cfg["min_weak_stopword_ratio"]
+
+
+def line_decisions(lines, h, stats=None):
     """Decide which lines of a document to keep with the context heuristics ``h``.
 
     ``lines`` is the list of non-blank stripped lines. Returns a list of the same length,
-    each entry None (keep) or the name of the heuristic that removes the line.
+    each entry None (keep) or the name of the heuristic that removes the line. ``stats``
+    (a dict, optional) receives the per-page decisions: ``scattered_page`` / ``thread_page``
+    -> number of lines they kept.
     """
     n = len(lines)
     if not n or not h.get("enabled", True):
         return [None] * n
     feats = [line_features(line) for line in lines]
     classified = [classify(line, f, h) for line, f in zip(lines, feats)]
+    if any(rule in PATTERN_HEURISTICS for _, rule in classified):
+        # a dateline / byline pattern only applies on pages below its max_page_prose_share
+        # (a chrome-heavy news page); on a prose page the line is classified as if unmatched
+        base = [c if r not in PATTERN_HEURISTICS else "weak" for c, r in classified]
+        share = _prose_share(base, feats)
+        for i, (c, rule) in enumerate(classified):
+            if rule in PATTERN_HEURISTICS and share >= h[rule].get("max_page_prose_share", 1.0):
+                classified[i] = classify(lines[i], feats[i], dict(h, **{k: {"enabled": False}
+                                                                       for k in PATTERN_HEURISTICS}))
     out = [rule if cls == "bad" else None for cls, rule in classified]
     # pattern heuristics (dateline, byline) remove their line but count as weak for context
     # and region scoring unless configured ``as_bad``
@@ -408,17 +460,32 @@ def line_decisions(lines, h):
                 out[i] = rule
     region = h["main_region"]
     if region["enabled"] and "good" in classes:
+        share = _prose_share(classes, feats)
+        offset = region.get("good_offset", 0.0) if share < region.get("good_offset_max_share", 1.0) else 0.0
         scores = []
         for cls, f in zip(classes, feats):
             if cls == "good":
-                scores.append(float(f["words"]))
+                scores.append(float(f["words"]) - offset)
             elif cls == "bad":
                 scores.append(-region["bad_penalty"])
             else:
                 scores.append(-region["weak_penalty"] - region["weak_penalty_per_word"] * f["words"])
         span = best_region(scores)
         start, end = span if span else (0, n - 1)
-        end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end)
+        scattered = h.get("scattered_page") or {}
+        if scattered.get("enabled") and is_scattered_page(classes, feats, scattered):
+            # no dominant article block: a list / table / directory page; keep all but bad lines
+            kept = sum(1 for i in range(n) if out[i] is not None and classes[i] != "bad"
+                       and out[i] not in PATTERN_HEURISTICS)
+            for i in range(n):
+                if classes[i] != "bad" and out[i] not in PATTERN_HEURISTICS:
+                    out[i] = None
+            if stats is not None:
+                stats["scattered_page"] = kept
+            return out
+        thread = h.get("thread_page") or {}
+        end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end,
+                                            thread if thread.get("enabled") else None, stats)
         if region.get("extend_with_context"):
             passable = (None,) + PATTERN_HEURISTICS  # a dateline / byline does not stop the walk
             while start > 0 and classes[start - 1] == "weak" and out[start - 1] in passable:
@@ -426,7 +493,7 @@ def line_decisions(lines, h):
             while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable:
                 end += 1
         inside = [start <= i <= end for i in range(n)]
-        if region.get("keep_weak_inside") and _prose_share(classes, feats) >= region.get("keep_weak_min_share", 0.0):
+        if region.get("keep_weak_inside") and share >= region.get("keep_weak_min_share", 0.0):
             for i in range(start, end + 1):
                 if classified[i][0] == "weak":
                     out[i] = None
@@ -450,9 +517,15 @@ REGION_ENDS = (("comment_start", "comment_section"), ("related_start", "related_
                ("footer_start", "page_footer"))
 
 
-def _region_end(lines, feats, classes, h, start, end):
-    """Apply the region-end markers: ``(end, cut_at, hit_name)``; cut_at = len(lines) if none."""
+def _region_end(lines, feats, classes, h, start, end, thread=None, stats=None):
+    """Apply the region-end markers: ``(end, cut_at, hit_name)``; cut_at = len(lines) if none.
+
+    With ``thread`` (the ``thread_page`` settings), a ``comment_start`` marker followed by at
+    least ``min_ratio`` times as many good-line words as the body before it is not a cut: the
+    discussion is the bulk of the page (a forum thread, a blog post with its conversation).
+    """
     n = len(lines)
+    after = None
     markers = []
     for key, hit in REGION_ENDS:
         cut = h.get(key) or {}
@@ -466,10 +539,27 @@ def _region_end(lines, feats, classes, h, start, end):
         for cut, pattern, hit in markers:
             if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
                     and pattern.fullmatch(lines[i]):
+                if thread and hit == "comment_section":
+                    if after is None:
+                        after = _good_words_after(classes, feats)
+                    if after[i] >= thread["min_ratio"] * body_words:
+                        if stats is not None:
+                            stats["thread_page"] = n - i
+                        thread = None  # one decision per page: the first comment heading
+                        markers = [m for m in markers if m[2] != "comment_section"]
+                        break
                 return min(end, i - 1), i, hit
         if classes[i] == "good":
             body_words += feats[i]["words"]
     return end, n, None
+
+
+def _good_words_after(classes, feats):
+    """``after[i]`` = words in good lines from line ``i`` to the end of the document."""
+    after = [0] * (len(classes) + 1)
+    for i in range(len(classes) - 1, -1, -1):
+        after[i] = after[i + 1] + (feats[i]["words"] if classes[i] == "good" else 0)
+    return after
 
 
 def _extra_regions(scores, lo, hi, limit):
@@ -484,7 +574,8 @@ def _extra_regions(scores, lo, hi, limit):
 
 
 HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
-                      "main_region", "comment_start", "related_start", "footer_start")
+                      "main_region", "comment_start", "related_start", "footer_start", "scattered_page",
+                      "thread_page")
 
 
 def effective_heuristics(junk_cfg):
