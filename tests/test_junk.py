@@ -182,7 +182,9 @@ def test_scattered_page_keeps_a_language_list_page_but_not_a_menu():
     lines = [good[0], *TOC, good[1], *TOC[::-1], good[2]]   # no dominant block; the list reads like text
     verdicts, pages = _decide(lines)
     assert verdicts == [None] * len(lines) and "scattered_page" in pages
-    verdicts, pages = _decide(lines, ["junk.disable=[scattered_page]"])
+    # off (and the list not counted as prose for good_offset either): the list goes
+    verdicts, pages = _decide(lines, ["junk.disable=[scattered_page]",
+                                      "junk.heuristics.main_region.good_offset_weak_min_stop=1.0"])
     assert "scattered_page" not in pages and verdicts[5] in ("no_terminal_punct", "short_line")
     menu = ["Home", "News", "Sport", "Video", "Weather", "Travel", "Money", "Live"] * 3  # names only
     verdicts, pages = _decide([good[0], *menu, good[1], *menu, good[2]])
@@ -223,3 +225,34 @@ def test_dateline_max_page_prose_share_spares_prose_pages():
 def test_per_page_settings_are_validated(override):
     with pytest.raises(ConfigError, match=override.split("=")[0].split(".", 1)[1]):
         load_config(overrides=[override])
+
+
+HARD_WRAPPED_POST = """Home | News | Sport | Weather
+Sign in
+In article <1993Apr5.123@host.edu> someone wrote about the
+question of whether the new drive controller would work with
+the older machines that we have in the lab, and I think
+that the answer is that it will not work without a new
+BIOS from the maker, which they say is on the way.
+I tried it on two of them last week.
+The first one would not even boot and the second one
+hung as soon as it tried to read from the disk, so
+I would wait for the update before you buy one of these
+for your own machine at home or at the office.
+Thanks for the help with this one.
+Share this
+"""
+
+
+@pytest.mark.parametrize("weak_min_stop,body_kept", [(0.4, True), (1.0, False)])
+def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept):
+    """Lines wrapped mid-sentence are weak (no terminal punctuation) but read as language: with
+    ``good_offset_weak_min_stop`` they count as prose, so good_offset does not shrink the body
+    to the few lines that end a sentence; counting only good lines (1.0) does."""
+    cfg = load_config(overrides=[f"junk.heuristics.main_region.good_offset_weak_min_stop={weak_min_stop}"])["junk"]
+    rules = JunkRules([r for r in cfg["rules"] if r["name"] not in set(cfg.get("disable") or ())], 1.0)
+    text, _, removed = strip_junk(HARD_WRAPPED_POST, rules, compile_heuristics(effective_heuristics(cfg)))
+    body = HARD_WRAPPED_POST.split("\n")[3:13]  # the attribution line above is a weak edge line
+    assert all(line in text.split("\n") for line in body) is body_kept
+    assert "Home | News | Sport | Weather" not in text
+    assert ("outside_main_region" in [rule for rule, _ in removed]) is not body_kept

@@ -354,10 +354,18 @@ def _nearest(classes, i, step, window):
     return None
 
 
-def _prose_share(classes, feats):
-    """Share of a document's words that are in good lines (0.0 for no words)."""
+def _prose_share(classes, feats, weak_min_stop=None):
+    """Share of a document's words that are in good lines (0.0 for no words); with
+    ``weak_min_stop``, weak lines whose stopword density reaches it count too (prose hard-wrapped
+    across lines, as in e-mail or plain-text articles, reads as language, not as chrome).
+
+    >>> feats = [{"words": 10, "stop": 0.0}, {"words": 10, "stop": 0.4}, {"words": 20, "stop": 0.5}]
+    >>> _prose_share(["weak", "weak", "good"], feats), _prose_share(["weak", "weak", "good"], feats, 0.3)
+    (0.5, 0.75)
+    """
     total = sum(f["words"] for f in feats)
-    good = sum(f["words"] for c, f in zip(classes, feats) if c == "good")
+    good = sum(f["words"] for c, f in zip(classes, feats)
+               if c == "good" or (weak_min_stop is not None and c == "weak" and f["stop"] >= weak_min_stop))
     return good / total if total else 0.0
 
 
@@ -460,7 +468,7 @@ def line_decisions(lines, h, stats=None):
                 out[i] = rule
     region = h["main_region"]
     if region["enabled"] and "good" in classes:
-        share = _prose_share(classes, feats)
+        share = _prose_share(classes, feats, region.get("good_offset_weak_min_stop"))
         offset = region.get("good_offset", 0.0) if share < region.get("good_offset_max_share", 1.0) else 0.0
         scores = []
         for cls, f in zip(classes, feats):
