@@ -217,10 +217,8 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.good_line.{key}", h["good_line"][key], 0.0, 1.0)
     for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score", "good_offset"):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0)
-    for key in ("good_offset_max_share", "good_offset_weak_min_stop"):
+    for key in ("good_offset_max_share", "good_offset_weak_min_stop", "keep_weak_min_share"):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0, 1.0)
-    _check_range("junk.heuristics.main_region.keep_weak_min_share",
-                 h["main_region"]["keep_weak_min_share"], 0.0, 1.0)
     for key in ("javascript", "policy_line", "curly_brace"):
         _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
     _check_range("junk.heuristics.scattered_page.max_region_share",

@@ -13,13 +13,12 @@ Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeo
 that times out sends the document to ``rejected`` with the rule's name instead of stalling.
 """
 import copy
-import re
 
 import apache_beam as beam
 import regex
 
 from transforms.records import REJECTED, reject_doc
-from transforms.separators import ascii_but_separators
+from transforms.separators import ASCII_WORD, UNICODE_WORD, ascii_but_separators
 
 SCOPES = ("line", "inline", "top", "bottom")
 
@@ -270,12 +269,12 @@ de la le les des et en un une est du que qui dans pour pas sur il elle el los la
 der die das und ist nicht mit den ein eine zu von sich auch auf für il di che non per una della""".split())
 
 TERMINAL = (".", "!", "?", "\u3002", "\uff01", "\uff1f", '"', "\u201d", "\u2019", "'", ")", "\u00bb", ":", ";", "\u2026")
-WORD_TOKEN = regex.compile(r"\w+")
+WORD_TOKEN = UNICODE_WORD
 BULLET = regex.compile(r"^\s*[\u2022\u2023\u25b6\u25cf\u25e6\u2013\u2014*·-]\s")
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 
-ASCII_WORD_TOKEN = re.compile(r"\w+")  # same tokens as WORD_TOKEN on ASCII text, faster
+ASCII_WORD_TOKEN = ASCII_WORD  # same tokens as WORD_TOKEN on ASCII text (and separators), faster
 _ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 
 HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline",

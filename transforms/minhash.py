@@ -60,6 +60,11 @@ def tokenize(text):
     """
     if ascii_but_separators(text):  # NFKC changes no token, and \\w is ASCII
         return ASCII_TOKEN_RE.findall(text.lower())
+    return _unicode_tokens(text)
+
+
+def _unicode_tokens(text):
+    """The plain definition: ``\\w+`` runs of the NFKC, lower-cased text (``regex`` engine)."""
     return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
 
 
@@ -67,7 +72,7 @@ def _utf8_tokens(text):
     """``[t.encode("utf-8") for t in tokenize(text)]``; news text is tokenized as bytes."""
     if ascii_but_separators(text):
         return _BYTES_TOKEN_RE.findall(text.lower().encode("utf-8"))
-    return [token.encode("utf-8") for token in tokenize(text)]
+    return [token.encode("utf-8") for token in _unicode_tokens(text)]
 
 
 def shingles(text, n):
@@ -138,7 +143,7 @@ class Signer:
         repeat changes neither), hashing each shingle once.
 
         ``signature`` equals :meth:`signature` of the set; ``fingerprints`` is the sorted array
-        of unique 64-bit shingle hashes (first 8 bytes of SHA-1) for exact Jaccard verification.
+        of unique 64-bit shingle hashes (the 64-bit hashfunc values) for exact Jaccard verification.
         """
         if not shingles_in:
             return self.empty.copy(), np.zeros(0, dtype=np.uint64)
