@@ -221,11 +221,10 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0, 1.0)
     for key in ("javascript", "policy_line", "curly_brace"):
         _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
-    _check_range("junk.heuristics.scattered_page.max_region_share",
-                 h["scattered_page"]["max_region_share"], 0.0, 1.0)
-    _check_range("junk.heuristics.scattered_page.min_weak_stopword_ratio",
-                 h["scattered_page"]["min_weak_stopword_ratio"], 0.0, 1.0)
-    _check_range("junk.heuristics.scattered_page.weak_penalty", h["scattered_page"]["weak_penalty"], 0.0)
+    for key in ("max_region_share", "min_weak_stopword_ratio", "max_prose_share"):
+        _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0.0, 1.0)
+    for key in ("weak_penalty", "min_article_words"):
+        _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0)
     _check_range("junk.heuristics.thread_page.min_ratio", h["thread_page"]["min_ratio"], 0.0)
     from transforms.junk import PATTERN_HEURISTICS, REGION_ENDS
     for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS):

@@ -179,7 +179,7 @@ TOC = ["How to set up the printer for the first time", "What to do when the pape
 
 def test_scattered_page_keeps_a_language_list_page_but_not_a_menu():
     good = [P1, P2, P3]
-    lines = [good[0], *TOC, good[1], *TOC[::-1], good[2]]   # no dominant block; the list reads like text
+    lines = [good[0], *TOC, *TOC, good[1], *TOC[::-1], good[2]]   # no dominant block; the list reads like text
     verdicts, pages = _decide(lines)
     assert verdicts == [None] * len(lines) and "scattered_page" in pages
     # off (and the list not counted as prose for good_offset either): the list goes
@@ -187,8 +187,37 @@ def test_scattered_page_keeps_a_language_list_page_but_not_a_menu():
                                       "junk.heuristics.main_region.good_offset_weak_min_stop=1.0"])
     assert "scattered_page" not in pages and verdicts[5] in ("no_terminal_punct", "short_line")
     menu = ["Home", "News", "Sport", "Video", "Weather", "Travel", "Money", "Live"] * 3  # names only
-    verdicts, pages = _decide([good[0], *menu, good[1], *menu, good[2]])
+    verdicts, pages = _decide([good[0], *menu, good[1], *menu, good[2]],
+                              ["junk.heuristics.scattered_page.max_prose_share=1.0"])
     assert "scattered_page" not in pages and verdicts[12] == "short_line"
+
+
+HEADLINES = ["Markets rally as oil prices fall sharply in Asia", "City council approves new budget for schools",
+             "Storm warning issued for the northern coast tonight", "Star striker signs contract extension",
+             "Police arrest two suspects after the bank robbery", "New study links poor sleep to heart disease",
+             "Airline cancels flights over pilot strike at weekend", "Museum reopens after five years of repairs"]
+
+
+def test_scattered_page_needs_a_page_without_an_article():
+    body = [P1, P2, P3]   # 63 words a block, split by 16 teaser headlines: no block holds 60 %
+    lines = [*body, *HEADLINES, *HEADLINES, *body, *HEADLINES, *HEADLINES, *body]
+    verdicts, pages = _decide(lines, ["junk.heuristics.scattered_page.max_prose_share=1.0"])
+    assert "scattered_page" in pages and verdicts == [None] * len(lines)
+    # 40 % of the words are prose: the page has an article, so the teaser lists are cut as usual
+    verdicts, pages = _decide(lines)
+    removed = {line for line, verdict in zip(lines, verdicts) if verdict}
+    assert "scattered_page" not in pages and removed and removed <= set(HEADLINES)
+
+
+def test_a_page_with_too_little_prose_for_an_article_is_kept_whole():
+    listing = ["Waterfront Home", "150 Feet of Dock", "Three Bedrooms, Two Baths", "Pool and more",
+               "$995,000", "click here for details", "Seven Isles", "Just off the boulevard"]
+    verdicts, pages = _decide(listing)
+    assert verdicts == [None] * len(listing) and "scattered_page" in pages
+    verdicts, pages = _decide(listing, ["junk.heuristics.scattered_page.min_article_words=0"])
+    assert "scattered_page" not in pages and set(verdicts) == {"short_line"}
+    verdicts, _ = _decide([*listing, "{ var x = 1; }"])   # hard junk still goes
+    assert verdicts[-1] == "curly_brace"
 
 
 def test_good_offset_detaches_a_teaser_headline_on_a_chrome_page_only():
@@ -218,6 +247,8 @@ def test_dateline_max_page_prose_share_spares_prose_pages():
 
 @pytest.mark.parametrize("override", ["junk.heuristics.scattered_page.max_region_share=1.5",
                                       "junk.heuristics.scattered_page.min_weak_stopword_ratio=-0.1",
+                                      "junk.heuristics.scattered_page.max_prose_share=1.2",
+                                      "junk.heuristics.scattered_page.min_article_words=-1",
                                       "junk.heuristics.thread_page.min_ratio=-1",
                                       "junk.heuristics.main_region.good_offset=-5",
                                       "junk.heuristics.main_region.good_offset_max_share=2",
@@ -256,3 +287,24 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     assert all(line in text.split("\n") for line in body) is body_kept
     assert "Home | News | Sport | Weather" not in text
     assert ("outside_main_region" in [rule for rule, _ in removed]) is not body_kept
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("Image 3 of 13", "gallery_widget"), ("Back to Gallery", "gallery_widget"), ("Hide Caption", "gallery_widget"),
+    ("Sign Up for e-mail newsletters", "newsletter_promo"), ("Join our newsletter", "newsletter_promo"),
+    ("Newer Post Older Post Home", "post_navigation"), ("Continue reading the main story", "post_navigation"),
+    ("Leave a Reply Cancel reply", "comment_form"), ("Name (required)", "comment_form"),
+    ("Login or register to post comments", "comment_form"), ("Copy Link URLCopied!", "share_bar"),
+    ("Flipboard", "share_bar"), ("12 Shares", "share_bar"),
+    ("Save my name, email, and website in this browser for the next time I comment.", "comment_form"),
+])
+def test_widget_lines_are_removed_by_their_rule(line, rule):
+    clean, hits, removed = _clean("\n".join([P1, line, P2]))
+    assert line not in clean and hits.get(rule) == 1 and [rule, line] in removed
+
+
+@pytest.mark.parametrize("line", ["Close to the border, the river floods every spring.", "Home",
+                                  "Subscribers will pay more from January.", "Next year the post office closes."])
+def test_widget_rules_leave_body_lines_alone(line):
+    clean, _, _ = _clean("\n".join([P1, line, P2]))
+    assert line in clean

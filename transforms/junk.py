@@ -409,8 +409,15 @@ def is_scattered_page(classes, feats, cfg):
     holds less than ``max_region_share`` of the good-line words, and the weak lines read like
     language, not navigation: their share of function words is at least
     ``min_weak_stopword_ratio`` (a menu is a list of names; a table of contents, a list of
-    links with descriptions, a forum index are not).
+    links with descriptions, a forum index are not). A page with more than ``max_prose_share``
+    of its words in good lines has an article and is never scattered; a page with fewer than
+    ``min_article_words`` good-line words has no article to cut to and always is.
     """
+    good_words = sum(f["words"] for c, f in zip(classes, feats) if c == "good")
+    if good_words < cfg.get("min_article_words", 0):
+        return True
+    if _prose_share(classes, feats) > cfg.get("max_prose_share", 1.0):
+        return False
     scores = [f["words"] if c == "good" else -cfg["weak_penalty"] for c, f in zip(classes, feats)]
     span = best_region(scores)
     if not span or region_share(classes, feats, *span) >= cfg["max_region_share"]:
@@ -466,6 +473,17 @@ def line_decisions(lines, h, stats=None):
             if sides < (1 if ctx["keep_if"] == "either" else 2):
                 out[i] = rule
     region = h["main_region"]
+    scattered = h.get("scattered_page") or {}
+    if region["enabled"] and scattered.get("enabled") and is_scattered_page(classes, feats, scattered):
+        # no dominant article block: a list / table / directory page; keep all but bad lines
+        kept = sum(1 for i in range(n) if out[i] is not None and classes[i] != "bad"
+                   and out[i] not in PATTERN_HEURISTICS)
+        for i in range(n):
+            if classes[i] != "bad" and out[i] not in PATTERN_HEURISTICS:
+                out[i] = None
+        if stats is not None:
+            stats["scattered_page"] = kept
+        return out
     if region["enabled"] and "good" in classes:
         share = _prose_share(classes, feats, region.get("good_offset_weak_min_stop"))
         offset = region.get("good_offset", 0.0) if share < region.get("good_offset_max_share", 1.0) else 0.0
@@ -479,17 +497,6 @@ def line_decisions(lines, h, stats=None):
                 scores.append(-region["weak_penalty"] - region["weak_penalty_per_word"] * f["words"])
         span = best_region(scores)
         start, end = span if span else (0, n - 1)
-        scattered = h.get("scattered_page") or {}
-        if scattered.get("enabled") and is_scattered_page(classes, feats, scattered):
-            # no dominant article block: a list / table / directory page; keep all but bad lines
-            kept = sum(1 for i in range(n) if out[i] is not None and classes[i] != "bad"
-                       and out[i] not in PATTERN_HEURISTICS)
-            for i in range(n):
-                if classes[i] != "bad" and out[i] not in PATTERN_HEURISTICS:
-                    out[i] = None
-            if stats is not None:
-                stats["scattered_page"] = kept
-            return out
         thread = h.get("thread_page") or {}
         end, cut_at, cut_rule = _region_end(lines, feats, classes, h, start, end,
                                             thread if thread.get("enabled") else None, stats)
