@@ -21,7 +21,7 @@ PRESET_DIR = os.path.join(CONFIG_DIR, "presets")
 RULE_KEYS = {"name", "scope", "pattern", "replace", "ignore_case", "max_lines", "enabled",
              "description", "example"}
 SCHEMES = ("affine32", "affine64", "legacy")
-SHINGLE_HASHES = ("sha1", "xxh3")  # transforms.minhash.HASHES
+SHINGLE_HASHES = ("poly64", "sha1", "xxh3")  # transforms.minhash.HASHES
 DECODE_POLICIES = ("detect", "fallback", "replace", "reject")
 DUPLICATE_ID_POLICIES = ("qualify", "reject")
 NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)

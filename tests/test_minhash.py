@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from tests.conftest import SHARED
 from transforms.separators import WORD_SEPARATORS
 from transforms.minhash import (HASHES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
-                                lsh_params, shingle_list, shingles, tokenize, xxh3_hash32,
+                                lsh_params, poly64_hash32, poly64_hash64, poly64_ngrams,
+                                shingle_list, shingles, token_stream, tokenize, xxh3_hash32,
                                 xxh3_hash64)
 
 TEXTS = [
@@ -25,10 +26,11 @@ TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("hash_name", ["sha1", "xxh3"])
+@pytest.mark.parametrize("hash_name", ["poly64", "sha1", "xxh3"])
 @pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
 def test_signatures_equal_datasketch(scheme, hash_name):
-    """sha1: datasketch's own default hashfunc; xxh3: datasketch given our hashfunc."""
+    """sha1: datasketch's own default hashfunc; poly64, xxh3: datasketch given our hashfunc.
+    ``sign_text`` (the pipeline's call, vectorized for poly64) gives the same as ``sign``."""
     signer = Signer(128, 7, scheme, hash_name)
     hashfunc = {} if hash_name == "sha1" else {"hashfunc": signer.hashfunc}
     for text in TEXTS:
@@ -41,12 +43,16 @@ def test_signatures_equal_datasketch(scheme, hash_name):
         assert np.array_equal(signer.signature(shingle_set), reference.hashvalues)
         assert len(prints) == len(shingle_set)
         assert signer.to_datasketch(sig).jaccard(reference) == 1.0
+        sig_t, prints_t = signer.sign_text(text, 5)
+        assert np.array_equal(sig_t, sig) and np.array_equal(prints_t, prints)
+    assert signer.sign_text("!!! ---", 5) is None
 
 
 def test_xxh3_hashfuncs_are_xxhash():
     data = "Zürich’s café".encode("utf-8")
     assert xxh3_hash64(data) == xxhash.xxh3_64_intdigest(data) == xxhash.xxh3_64(data).intdigest()
     assert xxh3_hash32(data) == xxh3_hash64(data) % 2 ** 32
+    assert poly64_hash32(data) == poly64_hash64(data) % 2 ** 32
     with pytest.raises(ValueError, match="unknown shingle hash"):
         Signer(128, 1, "affine32", "md5")
 
@@ -137,7 +143,7 @@ def test_tokenize_with_word_separators_equals_reference(text):
     assert shingle_list(text, 3) == [" ".join(g).encode() for g in _ngrams(reference, 3)]
 
 
-@pytest.mark.parametrize("hash_name", ["sha1", "xxh3"])
+@pytest.mark.parametrize("hash_name", ["poly64", "sha1", "xxh3"])
 def test_tokenize_and_sign_fast_paths_on_real_posts(hash_name):
     """On real newsgroup posts: tokenize == reference, and signing the shingle list (repeats
     kept, one C-level map of the hash) gives the signature and fingerprints of the shingle
@@ -154,6 +160,8 @@ def test_tokenize_and_sign_fast_paths_on_real_posts(hash_name):
         sig_s, prints_s = signer.sign(shingles(text, 5))
         assert np.array_equal(sig_l, sig_s) and np.array_equal(prints_l, prints_s)
         assert prints_l.tolist() == sorted({hash64(s) for s in ngrams})
+        sig_t, prints_t = signer.sign_text(text, 5)
+        assert np.array_equal(sig_t, sig_l) and np.array_equal(prints_t, prints_l)
 
 
 def _ngrams(tokens, n):
@@ -161,3 +169,27 @@ def _ngrams(tokens, n):
     if len(tokens) < n:
         return [tokens] if tokens else []
     return [tokens[i:i + n] for i in range(len(tokens) - n + 1)]
+
+
+def _poly64_reference(text, n):
+    """The plain definition: each n-gram built as bytes, then hashed one by one."""
+    return [poly64_hash64(" ".join(g).encode()) for g in _ngrams(_tokenize_reference(text), n)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=NEWS_ALPHABET, max_size=300), st.integers(min_value=1, max_value=6))
+def test_vectorized_poly64_equals_hashing_each_ngram(text, n):
+    """The token stream is the reference tokens joined by spaces, and numpy's prefix-sum
+    hashes of its n-grams equal the per-n-gram hashfunc (ASCII, separators, Unicode paths)."""
+    assert token_stream(text) == " ".join(_tokenize_reference(text)).encode()
+    assert poly64_ngrams(token_stream(text), n).tolist() == _poly64_reference(text, n)
+
+
+@pytest.mark.parametrize("text", [
+    " ".join(f"w{i % 997}" for i in range(30000)),  # longer than one 64 KiB segment: grouped
+    "a" * 70000 + " b c",  # one token longer than a segment
+    " ".join(["x" * 30000, "y" * 30000, "z" * 30000, "q"]),  # n-grams spanning segments
+])
+def test_vectorized_poly64_on_long_streams(text):
+    assert len(token_stream(text)) > 65536
+    assert poly64_ngrams(token_stream(text), 5).tolist() == _poly64_reference(text, 5)

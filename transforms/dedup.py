@@ -44,7 +44,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.components import ConnectedComponents
-from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params, shingle_list
+from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -93,10 +93,10 @@ class SignDocs(beam.DoFn):
         yield from self._sign(doc)  # (a helper keeps Beam's type inference off TaggedOutput)
 
     def _sign(self, doc):
-        ngrams = shingle_list(doc["text"], self.cfg["ngram"])
+        signed = self.signer.sign_text(doc["text"], self.cfg["ngram"])
         sig = None
-        if ngrams:
-            sig, prints = self.signer.sign(ngrams)
+        if signed:
+            sig, prints = signed
             if self.cfg["verify"] == "exact":
                 # raw bytes travel through the join with no pickling (a coder of their own)
                 yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints.tobytes()))

@@ -2,9 +2,11 @@
 
 Tokens are the ``\\w+`` runs of the NFKC-normalized, lower-cased text; shingles are word
 n-grams joined by one space and UTF-8 encoded (a text shorter than n words is one shingle).
-Each shingle is hashed once with the configured hash function (``HASHES``: ``sha1``, the
-default, is datasketch's default ``sha1_hash32``; ``xxh3`` is XXH3-64 from the ``xxhash``
-library, about 8x cheaper per shingle); the permutations come from a
+Each shingle is hashed once with the configured hash function (``HASHES``: ``poly64``, the
+default, a polynomial hash of the shingle bytes finished with MurmurHash3's ``fmix64``, which
+numpy computes for all shingles of a document at once from one prefix sum, with no shingle
+ever built as a Python object; ``sha1`` is datasketch's default ``sha1_hash32``; ``xxh3`` is
+XXH3-64 from the ``xxhash`` library); the permutations come from a
 ``datasketch.MinHash(num_perm, seed, scheme)`` built once per worker. A signature equals
 ``datasketch.MinHash(num_perm, seed, scheme=scheme, hashfunc=signer.hashfunc)`` updated with the
 same shingles, so it can be loaded into ``datasketch.MinHash(hashvalues=...)`` and
@@ -45,8 +47,43 @@ def xxh3_hash64(data):
     return xxh3_64_intdigest(data)
 
 
+# poly64: h = sum(byte[t] * B ** (len - 1 - t)) mod 2^64 (Horner's rule), then MurmurHash3's
+# fmix64 finalizer so that every output bit depends on every input bit (B: odd, so invertible)
+_MASK64 = (1 << 64) - 1
+_POLY_BASE = 0x9E3779B97F4A7C15
+_POLY_BASE_INV = pow(_POLY_BASE, -1, 1 << 64)
+_FMIX_SHIFT, _FMIX_C1, _FMIX_C2 = 33, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53
+
+
+def _fmix64_int(x):
+    x ^= x >> _FMIX_SHIFT
+    x = (x * _FMIX_C1) & _MASK64
+    x ^= x >> _FMIX_SHIFT
+    x = (x * _FMIX_C2) & _MASK64
+    return x ^ (x >> _FMIX_SHIFT)
+
+
+def poly64_hash64(data):
+    """datasketch ``hashfunc`` for ``affine64``: ``fmix64`` of the polynomial hash of ``data``
+    (bytes) mod 2^64. The pipeline computes the same values vectorized (:func:`poly64_ngrams`).
+
+    >>> hex(poly64_hash64(b"a b c d e"))
+    '0x6ce3b3a650ed9cf7'
+    """
+    h = 0
+    for byte in data:
+        h = (h * _POLY_BASE + byte) & _MASK64
+    return _fmix64_int(h)
+
+
+def poly64_hash32(data):
+    """datasketch ``hashfunc`` for 32-bit schemes: the low 32 bits of :func:`poly64_hash64`."""
+    return poly64_hash64(data) & 0xFFFFFFFF
+
+
 #: hash name -> (datasketch hashfunc for 32-bit schemes, for affine64)
-HASHES = {"xxh3": (xxh3_hash32, xxh3_hash64), "sha1": (sha1_hash32, sha1_hash64)}
+HASHES = {"poly64": (poly64_hash32, poly64_hash64), "xxh3": (xxh3_hash32, xxh3_hash64),
+          "sha1": (sha1_hash32, sha1_hash64)}
 
 
 _BYTES_TOKEN_RE = re.compile(rb"\w+")  # [A-Za-z0-9_]+: bytes >= 0x80 (multi-byte UTF-8) end a token
@@ -73,6 +110,80 @@ def _utf8_tokens(text):
     if ascii_but_separators(text):
         return _BYTES_TOKEN_RE.findall(text.lower().encode("utf-8"))
     return [token.encode("utf-8") for token in _unicode_tokens(text)]
+
+
+# bytes that are not ASCII \\w (UTF-8 lead and continuation bytes of separators included) -> space
+_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
+
+
+def token_stream(text):
+    """The tokens of ``text`` (:func:`tokenize`) UTF-8 encoded and joined by one space (bytes).
+
+    >>> token_stream("It’s “NEWS”, café!")
+    b'it s news caf\\xc3\\xa9'
+    """
+    if ascii_but_separators(text):  # the bytes that are not ASCII \w are exactly the separators
+        return b" ".join(text.lower().encode("utf-8").translate(_NON_WORD_TO_SPACE).split())
+    return " ".join(_unicode_tokens(text)).encode("utf-8")
+
+
+def _powers(base, count):
+    """uint64 array ``[1, base, base**2, ...]`` (``count`` values, wrapping mod 2^64)."""
+    values = np.full(count, base, dtype=np.uint64)
+    values[0] = 1
+    return np.cumprod(values, dtype=np.uint64)
+
+
+_SEGMENT = 1 << 16  # bytes of token stream hashed from one prefix sum (powers cached up to this)
+_POW = _powers(_POLY_BASE, _SEGMENT + 1)
+_POW_INV = _powers(_POLY_BASE_INV, _SEGMENT + 1)
+_GROUP = 4096  # shingles per segment of a long stream
+
+
+def _fmix64(x):
+    """MurmurHash3 ``fmix64`` of a uint64 array, in place; returns it."""
+    shift = np.uint64(_FMIX_SHIFT)
+    x ^= x >> shift
+    x *= np.uint64(_FMIX_C1)
+    x ^= x >> shift
+    x *= np.uint64(_FMIX_C2)
+    x ^= x >> shift
+    return x
+
+
+def _span_hashes(data, starts, ends):
+    """Polynomial hashes mod 2^64 of the byte spans ``data[s:e]`` of a uint8 array: with
+    ``P[k] = sum(data[t] * B**-t for t < k)``, the hash of ``[s, e)`` is ``(P[e] - P[s]) * B**(e-1)``."""
+    size = len(data)
+    pow_, pow_inv = ((_POW, _POW_INV) if size <= _SEGMENT else
+                     (_powers(_POLY_BASE, size + 1), _powers(_POLY_BASE_INV, size + 1)))
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(data * pow_inv[:size], out=prefix[1:])
+    return (prefix[ends] - prefix[starts]) * pow_[ends - 1]
+
+
+def poly64_ngrams(stream, n):
+    """``poly64_hash64`` of every word n-gram of a :func:`token_stream` (uint64 array, in
+    order, repeats included; one value for a stream of fewer than n words, none for b"").
+
+    Equal to ``[poly64_hash64(g) for g in shingle_list(text, n)]`` but computed by numpy from
+    prefix sums, ``_GROUP`` n-grams at a time for long streams (bounded temporaries).
+    """
+    data = np.frombuffer(stream, dtype=np.uint8)
+    if not len(data):
+        return np.zeros(0, dtype=np.uint64)
+    spaces = np.flatnonzero(data == 32)
+    starts = np.concatenate(([0], spaces + 1))
+    ends = np.concatenate((spaces, [len(data)]))
+    count = max(1, len(starts) - n + 1)
+    starts, ends = starts[:count], ends[-count:]  # n-gram i: token i .. token i + n - 1
+    if len(data) <= _SEGMENT:
+        return _fmix64(_span_hashes(data, starts, ends))
+    out = np.empty(count, dtype=np.uint64)
+    for g in range(0, count, _GROUP):
+        lo, hi = starts[g], ends[min(g + _GROUP, count) - 1]
+        out[g:g + _GROUP] = _span_hashes(data[lo:hi], starts[g:g + _GROUP] - lo, ends[g:g + _GROUP] - lo)
+    return _fmix64(out)
 
 
 def shingles(text, n):
@@ -138,6 +249,16 @@ class Signer:
         """MinHash hash values (numpy array) of byte shingles, equal to datasketch's."""
         return self.sign(shingle_set)[0]
 
+    def sign_text(self, text, n):
+        """``(signature, fingerprints)`` of the word n-grams of ``text`` (as :meth:`sign` of
+        ``shingle_list(text, n)``), or None for a text without words. With ``poly64`` the
+        n-grams are hashed from the token stream without building them."""
+        if self.hash_name != "poly64":
+            ngrams = shingle_list(text, n)
+            return self.sign(ngrams) if ngrams else None
+        hashes = poly64_ngrams(token_stream(text), n)
+        return self._sign_hashes(hashes) if len(hashes) else None
+
     def sign(self, shingles_in):
         """``(signature, fingerprints)`` of byte shingles (a set, or a list with repeats: a
         repeat changes neither), hashing each shingle once.
@@ -147,7 +268,10 @@ class Signer:
         """
         if not shingles_in:
             return self.empty.copy(), np.zeros(0, dtype=np.uint64)
-        first8 = self._hash64(shingles_in)
+        return self._sign_hashes(self._hash64(shingles_in))
+
+    def _sign_hashes(self, first8):
+        """``(signature, fingerprints)`` of the 64-bit shingle hashes ``first8`` (uint64 array)."""
         prints = np.sort(first8)  # then drop repeats (np.unique sorts again, ~6x slower)
         if len(prints) > 1:
             repeat = prints[1:] == prints[:-1]
@@ -159,6 +283,8 @@ class Signer:
 
     def _hash64(self, shingles_in):
         """uint64 array: each shingle's 64-bit hash (C-level ``map``, no Python loop)."""
+        if self.hash_name == "poly64":
+            return np.fromiter(map(poly64_hash64, shingles_in), dtype=np.uint64, count=len(shingles_in))
         if self.hash_name == "xxh3":
             return np.fromiter(map(xxh3_64_intdigest, shingles_in), dtype=np.uint64,
                                count=len(shingles_in))
