@@ -125,3 +125,21 @@ def test_fixer_pickles_and_unknown_ftfy_falls_back():
     assert fixer.fix("Li\u00e2\u20ac\u2122s") == "Li\u2019s"
     fixer.usable = False  # what happens when ftfy grows a fixer we do not know
     assert fixer.fix("a &amp; b") == ftfy.fix_text("a &amp; b", OUR_CONFIG)
+
+
+def test_segment_badness_precheck_is_sound():
+    """A segment is sent to ftfy's is_bad only when it holds a mojibake trigger character:
+    every ftfy test case (and line of one) that is_bad flags passes the pre-check, and clean
+    news lines with curly quotes and dashes are ruled out without it."""
+    fixer = FastFixer(OUR_CONFIG)
+    segments = []
+    for path in need_shared("mojibake", "*.json"):
+        for case in json.load(open(path, encoding="utf-8")):
+            segments += [case["original"], case["fixed"], *case["original"].split("\n")]
+    flagged = [s for s in segments if is_bad(s)]
+    assert len(flagged) > 100
+    assert all(fixer._may_be_bad(s) for s in flagged)
+    clean = "Li said: \u201cIt\u2019s a \u2018new era\u2019 \u2014 20\u201324 May\u2026\u201d\n"
+    assert not fixer._may_be_bad(clean) and not is_bad(clean)
+    mixed = "Tom &amp; Jerry\n" + clean + "Li\u00e2\u20ac\u2122s trip\n" + clean
+    assert fixer.fix(mixed) == ftfy.fix_text(mixed, OUR_CONFIG)

@@ -177,7 +177,8 @@ class FastFixer:
        -> returned as is (one C-level regex scan plus ``unicodedata.is_normalized``).
     2. Otherwise segment by segment exactly as ``ftfy.fix_text`` does (including its switch
        to ``unescape_html=False`` after a segment containing '<'): a segment passing the
-       checks above (with ftfy's own ``is_bad``) is kept, any other goes to
+       checks above (with ftfy's own ``is_bad``, asked only when the segment holds a mojibake
+       trigger character) is kept, any other goes to
        ``ftfy.fix_and_explain`` with the same config.
     If the installed ftfy has a fixer this class does not know, every call is ``fix_text``.
     """
@@ -192,6 +193,8 @@ class FastFixer:
         mojibake = mojibake_trigger_chars() if config.fix_encoding else frozenset()
         self.text_triggers = None if mojibake is None else _char_class(simple | mojibake)
         self.whole_text_ok = mojibake is not None
+        # a segment without any of these characters cannot be ``is_bad`` (None: always ask ftfy)
+        self.mojibake_triggers = None if mojibake is None else _char_class(mojibake)
 
     def __reduce__(self):
         return (FastFixer, (self.config,))
@@ -204,9 +207,16 @@ class FastFixer:
         triggers = self.segment_triggers if config.unescape_html else self.segment_triggers_no_html
         if triggers is not None and triggers.search(segment):
             return False
-        if config.fix_encoding and not segment.isascii() and _badness.is_bad(segment):
+        if (config.fix_encoding and not segment.isascii() and self._may_be_bad(segment)
+                and _badness.is_bad(segment)):
             return False
         return self._normalized(segment, config)
+
+    def _may_be_bad(self, segment):
+        """False when ``segment`` holds no character every ``BADNESS_RE`` match needs (then
+        ftfy's ``is_bad`` is False for it; one C-level scan instead of ftfy's large regex)."""
+        triggers = self.mojibake_triggers
+        return triggers is None or triggers.search(segment) is not None
 
     def text_unchanged(self, text):
         """True when ``ftfy.fix_text(text, config)`` must return ``text`` itself (cheap check)."""
