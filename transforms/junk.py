@@ -18,7 +18,7 @@ import apache_beam as beam
 import regex
 
 from transforms.records import REJECTED, reject_doc
-from transforms.separators import ASCII_WORD, UNICODE_WORD, ascii_but_separators
+from transforms.separators import UNICODE_WORD, ascii_but_separators, ascii_word_tokens
 
 SCOPES = ("line", "inline", "top", "bottom")
 
@@ -274,7 +274,7 @@ BULLET = regex.compile(r"^\s*[\u2022\u2023\u25b6\u25cf\u25e6\u2013\u2014*·-]\s"
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 
-ASCII_WORD_TOKEN = ASCII_WORD  # same tokens as WORD_TOKEN on ASCII text (and separators), faster
+_STOPWORDS_BYTES = frozenset(word.encode("utf-8") for word in STOPWORDS)  # for ascii_word_tokens
 _ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 
 HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline",
@@ -288,17 +288,18 @@ def line_features(line):
     """Features of one stripped line: dict of words, tokens, stop density, terminal, symbol share."""
     words = len(line.split())
     if ascii_but_separators(line):
-        # no CJK, the same tokens on the stdlib engine, and the letters are the ASCII ones (a
-        # separator is no letter): the bytes an ASCII encoding keeps after the translate
-        toks = ASCII_WORD_TOKEN.findall(line.lower())
+        # no CJK, the same tokens as bytes, and the letters are the ASCII ones (a separator
+        # is no letter): the bytes an ASCII encoding keeps after the translate
+        toks = ascii_word_tokens(line)
+        stops = sum(map(_STOPWORDS_BYTES.__contains__, toks))
         letters = len(line.encode("ascii", "ignore").translate(None, _ASCII_NON_ALPHA))
     else:
         cjk = len(CJK.findall(line))
         if cjk:
             words = max(words, words - 1 + cjk // 2)
         toks = WORD_TOKEN.findall(line.lower())
+        stops = sum(map(STOPWORDS.__contains__, toks))
         letters = sum(map(str.isalpha, line))
-    stops = sum(map(STOPWORDS.__contains__, toks))
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
             "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
             "alpha": letters / len(line) if line else 0.0}

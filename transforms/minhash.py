@@ -14,7 +14,6 @@ same shingles, so it can be loaded into ``datasketch.MinHash(hashvalues=...)`` a
 hashes) that ``exact_jaccard`` compares to verify candidate pairs exactly.
 """
 import hashlib
-import re
 import unicodedata
 from itertools import accumulate
 from operator import methodcaller
@@ -28,7 +27,7 @@ from xxhash import xxh3_64_intdigest
 
 from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE
 from transforms.separators import UNICODE_WORD as TOKEN_RE
-from transforms.separators import ascii_but_separators
+from transforms.separators import ascii_but_separators, ascii_word_tokens
 
 _DIGEST = methodcaller("digest")
 try:  # CPython's own SHA-1 (the same digest as hashlib.sha1, less overhead per short input)
@@ -86,9 +85,6 @@ HASHES = {"poly64": (poly64_hash32, poly64_hash64), "xxh3": (xxh3_hash32, xxh3_h
           "sha1": (sha1_hash32, sha1_hash64)}
 
 
-_BYTES_TOKEN_RE = re.compile(rb"\w+")  # [A-Za-z0-9_]+: bytes >= 0x80 (multi-byte UTF-8) end a token
-
-
 def tokenize(text):
     """Lower-cased NFKC ``\\w+`` tokens of ``text``.
 
@@ -108,12 +104,8 @@ def _unicode_tokens(text):
 def _utf8_tokens(text):
     """``[t.encode("utf-8") for t in tokenize(text)]``; news text is tokenized as bytes."""
     if ascii_but_separators(text):
-        return _BYTES_TOKEN_RE.findall(text.lower().encode("utf-8"))
+        return ascii_word_tokens(text)
     return [token.encode("utf-8") for token in _unicode_tokens(text)]
-
-
-# bytes that are not ASCII \\w (UTF-8 lead and continuation bytes of separators included) -> space
-_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
 
 
 def token_stream(text):
@@ -122,8 +114,8 @@ def token_stream(text):
     >>> token_stream("It’s “NEWS”, café!")
     b'it s news caf\\xc3\\xa9'
     """
-    if ascii_but_separators(text):  # the bytes that are not ASCII \w are exactly the separators
-        return b" ".join(text.lower().encode("utf-8").translate(_NON_WORD_TO_SPACE).split())
+    if ascii_but_separators(text):
+        return b" ".join(ascii_word_tokens(text))
     return " ".join(_unicode_tokens(text)).encode("utf-8")
 
 

@@ -42,3 +42,18 @@ def ascii_but_separators(text):
     (True, False, False)
     """
     return text.isascii() or not _OTHER_NON_ASCII.search(text)
+
+
+# bytes that are not ASCII \w (UTF-8 lead and continuation bytes of separators included) -> space
+_NON_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
+
+
+def ascii_word_tokens(text):
+    """The lower-cased ``\\w+`` tokens of a text for which ``ascii_but_separators`` holds, as
+    bytes (a C-level translate and split: a few times cheaper than ``findall``).
+
+    >>> ascii_word_tokens("It’s “NEWS”: a_b-2!")
+    [b'it', b's', b'news', b'a_b', b'2']
+    """
+    return text.lower().encode("utf-8").translate(_NON_WORD_TO_SPACE).split()
+
