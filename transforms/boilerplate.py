@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 import regex
 
+from transforms.normalize import BLANK_RUN_RE
+
 RULE = "corpus_boilerplate"
 TOKEN = regex.compile(r"\w+")
 DIGITS = regex.compile(r"\d+")
@@ -108,7 +110,7 @@ def rebuild(doc, kept_indices, max_words, keep_removed):
     if not removed:
         return doc
     out = dict(doc)
-    out["text"] = regex.sub(r"\n{3,}", "\n\n", "\n".join(out_lines)).strip()
+    out["text"] = BLANK_RUN_RE.sub("\n\n", "\n".join(out_lines)).strip()
     hits = dict(doc.get("junk_hits") or {})
     hits[RULE] = hits.get(RULE, 0) + len(removed)
     out["junk_hits"] = hits

@@ -17,6 +17,7 @@ import copy
 import apache_beam as beam
 import regex
 
+from transforms.normalize import BLANK_RUN_RE
 from transforms.records import REJECTED, reject_doc
 from transforms.separators import UNICODE_WORD, ascii_but_separators, ascii_word_tokens
 
@@ -192,7 +193,7 @@ def strip_junk(text, rules, heuristics=None):
                 removed.append([name, lines[i]])
                 lines[i] = None
     kept = "\n".join(line for line in lines if line is not None)
-    kept = regex.sub(r"\n{3,}", "\n\n", kept).strip()
+    kept = BLANK_RUN_RE.sub("\n\n", kept).strip()
     return kept, hits, removed
 
 
@@ -633,7 +634,8 @@ def doc_ratios(text):
     symbols = text.count("#") + text.count("...") + text.count("\u2026")
     return {"symbol_word": symbols / words,
             "bullet_lines": sum(1 for l in lines if BULLET.match(l)) / len(lines),
-            "ellipsis_lines": sum(1 for l in lines if ELLIPSIS.search(l)) / len(lines),
+            "ellipsis_lines": sum(1 for l in lines if ("..." in l or "\u2026" in l) and ELLIPSIS.search(l))
+            / len(lines),
             "short_lines": sum(1 for l in lines if len(l) < 30) / len(lines)}
 
 
