@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import SHARED
 from transforms.separators import WORD_SEPARATORS
 from transforms.minhash import (HASHES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
-                                lsh_params, poly64_hash32, poly64_hash64, poly64_ngrams,
+                                lsh_params, poly64_hash32, poly64_hash64, poly64_many, poly64_ngrams,
                                 shingle_list, shingles, token_stream, tokenize, xxh3_hash32,
                                 xxh3_hash64)
 
@@ -193,3 +193,13 @@ def test_vectorized_poly64_equals_hashing_each_ngram(text, n):
 def test_vectorized_poly64_on_long_streams(text):
     assert len(token_stream(text)) > 65536
     assert poly64_ngrams(token_stream(text), 5).tolist() == _poly64_reference(text, 5)
+    grams = shingle_list(text, 5)
+    assert poly64_many(grams).tolist() == [poly64_hash64(g) for g in grams]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=30))
+def test_poly64_many_equals_hashfunc(items):
+    """Already-built shingles (``Signer.sign``: tune, inspect) hash as the hashfunc does,
+    empty ones included."""
+    assert poly64_many(items).tolist() == [poly64_hash64(b) for b in items]

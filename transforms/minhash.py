@@ -154,12 +154,25 @@ def _span_hashes(data, starts, ends):
     return (prefix[ends] - prefix[starts]) * pow_[ends - 1]
 
 
+def _poly64_spans(data, starts, ends):
+    """``poly64_hash64`` of the byte spans ``data[s:e]`` of a uint8 array (starts and ends
+    ascending), ``_GROUP`` spans at a time when ``data`` is longer than one segment."""
+    if len(data) <= _SEGMENT:
+        return _fmix64(_span_hashes(data, starts, ends))
+    count = len(starts)
+    out = np.empty(count, dtype=np.uint64)
+    for g in range(0, count, _GROUP):
+        lo, hi = starts[g], ends[min(g + _GROUP, count) - 1]
+        out[g:g + _GROUP] = _span_hashes(data[lo:hi], starts[g:g + _GROUP] - lo, ends[g:g + _GROUP] - lo)
+    return _fmix64(out)
+
+
 def poly64_ngrams(stream, n):
     """``poly64_hash64`` of every word n-gram of a :func:`token_stream` (uint64 array, in
     order, repeats included; one value for a stream of fewer than n words, none for b"").
 
     Equal to ``[poly64_hash64(g) for g in shingle_list(text, n)]`` but computed by numpy from
-    prefix sums, ``_GROUP`` n-grams at a time for long streams (bounded temporaries).
+    prefix sums over the stream, without building the n-grams.
     """
     data = np.frombuffer(stream, dtype=np.uint8)
     if not len(data):
@@ -168,14 +181,15 @@ def poly64_ngrams(stream, n):
     starts = np.concatenate(([0], spaces + 1))
     ends = np.concatenate((spaces, [len(data)]))
     count = max(1, len(starts) - n + 1)
-    starts, ends = starts[:count], ends[-count:]  # n-gram i: token i .. token i + n - 1
-    if len(data) <= _SEGMENT:
-        return _fmix64(_span_hashes(data, starts, ends))
-    out = np.empty(count, dtype=np.uint64)
-    for g in range(0, count, _GROUP):
-        lo, hi = starts[g], ends[min(g + _GROUP, count) - 1]
-        out[g:g + _GROUP] = _span_hashes(data[lo:hi], starts[g:g + _GROUP] - lo, ends[g:g + _GROUP] - lo)
-    return _fmix64(out)
+    return _poly64_spans(data, starts[:count], ends[-count:])  # n-gram i: token i .. i + n - 1
+
+
+def poly64_many(items):
+    """``[poly64_hash64(b) for b in items]`` as a uint64 array, computed by numpy over the
+    joined bytes (for shingles that already exist as bytes: ``tune``, ``inspect``)."""
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    ends = np.cumsum(lengths)
+    return _poly64_spans(np.frombuffer(b"".join(items), dtype=np.uint8), ends - lengths, ends)
 
 
 def shingles(text, n):
@@ -276,7 +290,7 @@ class Signer:
     def _hash64(self, shingles_in):
         """uint64 array: each shingle's 64-bit hash (C-level ``map``, no Python loop)."""
         if self.hash_name == "poly64":
-            return np.fromiter(map(poly64_hash64, shingles_in), dtype=np.uint64, count=len(shingles_in))
+            return poly64_many(list(shingles_in))
         if self.hash_name == "xxh3":
             return np.fromiter(map(xxh3_64_intdigest, shingles_in), dtype=np.uint64,
                                count=len(shingles_in))
