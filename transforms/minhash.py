@@ -114,9 +114,7 @@ def token_stream(text):
     >>> token_stream("It’s “NEWS”, café!")
     b'it s news caf\\xc3\\xa9'
     """
-    if ascii_but_separators(text):
-        return b" ".join(ascii_word_tokens(text))
-    return " ".join(_unicode_tokens(text)).encode("utf-8")
+    return b" ".join(_utf8_tokens(text))
 
 
 def _powers(base, count):
@@ -151,7 +149,7 @@ def _span_hashes(data, starts, ends):
                      (_powers(_POLY_BASE, size + 1), _powers(_POLY_BASE_INV, size + 1)))
     prefix = np.zeros(size + 1, dtype=np.uint64)
     np.cumsum(data * pow_inv[:size], out=prefix[1:])
-    return (prefix[ends] - prefix[starts]) * pow_[ends - 1]
+    return (prefix[ends] - prefix[starts]) * pow_[ends - 1]  # an empty span at 0: 0 * pow_[-1]
 
 
 def _poly64_spans(data, starts, ends):
