@@ -245,7 +245,65 @@ def test_dateline_max_page_prose_share_spares_prose_pages():
     assert _decide(lines, on + ["junk.heuristics.dateline.max_page_prose_share=0.7"])[0][0] is None
 
 
+def test_an_inline_related_box_does_not_end_the_article():
+    long_par = P1 + " " + P2    # 42 words: the article goes on after the box
+    lines = [P1, P2, P3, "Related stories", "Markets rally as oil prices fall", "City approves budget",
+             long_par, P3]
+    short = ["junk.heuristics.related_start.min_body_words=20"]
+    verdicts, _ = _decide(lines, short)
+    assert verdicts[6:] == [None, None]
+    assert verdicts[3] == "outside_main_region" or verdicts[3] is None
+    # resume_min_words 0 (off), or the long paragraph outside resume_window: the heading ends the body
+    for off in (["junk.heuristics.related_start.resume_min_words=0"],
+                ["junk.heuristics.related_start.resume_window=2"]):
+        verdicts, _ = _decide(lines, short + off)
+        assert verdicts[3:] == ["related_section"] * 5, off
+    # a list of short teasers after the body is still cut
+    verdicts, _ = _decide([P1, P2, P3, "Related stories", *HEADLINES[:3], P1], short)
+    assert verdicts[3:] == ["related_section"] * 5
+
+
+STAMPED = ["Nick A", "2 days ago at 07:47 am", "I think we will see similar updates next year.",
+           "fmcshan", "2 days ago at 07:50 am", "It would be nice to have slimmer bezels.",
+           "tjedora", "2 days ago at 07:51 am", "Should this not be the year of a redesign?"]
+
+
+@pytest.mark.parametrize("preset", ["news", "aggressive"])
+def test_stamp_list_cuts_stamped_comments_after_the_body(preset):
+    body = [P1, P2, P3, P1.replace("minister", "mayor"), P2.replace("Opposition", "Business")]  # 107 words
+    on = ["junk.heuristics.stamp_list.enabled=true"]
+    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
+    verdicts = line_decisions([*body, *STAMPED], h)
+    assert verdicts[:5] == [None] * 5
+    assert verdicts[5:] == ["stamped_list"] * len(STAMPED)  # "Nick A" goes with its stamp (back)
+    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on + [
+        "junk.disable=[stamp_list]"])["junk"]))
+    assert "stamped_list" not in line_decisions([*body, *STAMPED], h)
+    # two stamps are no list; a stamp before the body (the article's own date line) is no cut
+    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
+    assert "stamped_list" not in line_decisions([*body, *STAMPED[:6]], h)
+    assert "stamped_list" not in line_decisions([*STAMPED[:2], *body], h)
+
+
+def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
+    posts = []
+    for k in range(3):   # a blog page: three dated posts of the body's length
+        posts += [f"Posted on March {k + 2}, 2005", P1, P2, P3]
+    on = ["junk.heuristics.stamp_list.enabled=true", "junk.heuristics.stamp_list.min_body_words=50"]
+    verdicts, _ = _decide([P1, P2, P3, *posts], on)
+    assert "stamped_list" not in verdicts
+    # thread_page (news) also keeps stamped items that are the bulk of the page
+    verdicts, pages = _decide([P1, P2, P3, *posts], on + ["junk.heuristics.stamp_list.max_item_share=1.5"])
+    assert "stamped_list" not in verdicts and "thread_page" in pages
+    verdicts, _ = _decide([P1, P2, P3, *posts], on + ["junk.heuristics.stamp_list.max_item_share=1.5",
+                                                      "junk.disable=[thread_page]"])
+    assert verdicts[3:] == ["stamped_list"] * len(posts)
+
+
 @pytest.mark.parametrize("override", ["junk.heuristics.scattered_page.max_region_share=1.5",
+                                      "junk.heuristics.related_start.resume_min_words=-1",
+                                      "junk.heuristics.stamp_list.min_stamps=0",
+                                      "junk.heuristics.stamp_list.max_item_share=-0.5",
                                       "junk.heuristics.scattered_page.min_weak_stopword_ratio=-0.1",
                                       "junk.heuristics.scattered_page.max_prose_share=1.2",
                                       "junk.heuristics.scattered_page.min_article_words=-1",
