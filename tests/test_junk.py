@@ -54,6 +54,8 @@ def test_disable_switches_a_heuristic_off():
     h = effective_heuristics(junk)
     assert h["policy_line"]["enabled"] is False
     lines = text.split("\n")
+    assert line_decisions(lines, compile_heuristics(h))[1] == "cookie_banner"  # the site's own voice
+    h = effective_heuristics(load_config(overrides=["junk.disable=[policy_line, cookie_banner]"])["junk"])
     assert line_decisions(lines, compile_heuristics(h))[1] is None
     with pytest.raises(ConfigError, match="unknown rule 'no_such_rule'"):
         load_config(overrides=["junk.disable=[no_such_rule]"])
@@ -263,6 +265,23 @@ def test_an_inline_related_box_does_not_end_the_article():
     assert verdicts[3:] == ["related_section"] * 5
 
 
+BANNER = ("This website uses cookies to improve your experience while you navigate through the website. "
+          "Out of these cookies, the cookies that are categorized as necessary are stored on your browser "
+          "as they are essential for the working of basic functionalities of the website. We also use "
+          "third-party cookies that help us analyze and understand how you use this website.")
+
+
+def test_cookie_banner_goes_but_prose_about_cookies_stays():
+    about = ("Regulators said on Tuesday that the company had placed tracking cookies on the phones of "
+             "millions of users without asking them, and that the practice broke European privacy rules "
+             "that came into force last year, according to the decision published in Brussels.")
+    verdicts, _ = _decide([P1, P2, BANNER, P3, about])
+    assert verdicts[2] == "cookie_banner" and len(BANNER.split()) > 30   # longer than policy_line.max_words
+    assert verdicts[4] is None
+    verdicts, _ = _decide([P1, P2, BANNER, P3], ["junk.disable=[cookie_banner]"])
+    assert verdicts[2] is None
+
+
 STAMPED = ["Nick A", "2 days ago at 07:47 am", "I think we will see similar updates next year.",
            "fmcshan", "2 days ago at 07:50 am", "It would be nice to have slimmer bezels.",
            "tjedora", "2 days ago at 07:51 am", "Should this not be the year of a redesign?"]
@@ -303,6 +322,7 @@ def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
 @pytest.mark.parametrize("override", ["junk.heuristics.scattered_page.max_region_share=1.5",
                                       "junk.heuristics.related_start.resume_min_words=-1",
                                       "junk.heuristics.stamp_list.min_stamps=0",
+                                      "junk.heuristics.cookie_banner.max_words=0",
                                       "junk.heuristics.stamp_list.max_item_share=-0.5",
                                       "junk.heuristics.scattered_page.min_weak_stopword_ratio=-0.1",
                                       "junk.heuristics.scattered_page.max_prose_share=1.2",

@@ -277,7 +277,7 @@ ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 ASCII_WORD_TOKEN = ASCII_WORD  # same tokens as WORD_TOKEN on ASCII text (and separators), faster
 _ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 
-HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline",
+HARD_HEURISTICS = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline",
                    "comment_start")
 # Hard heuristics given by a pattern: a line of at most ``max_words`` words that ``pattern``
 # matches at its start is bad (a dateline / timestamp, a byline).
@@ -312,6 +312,11 @@ def _hard_hit(line, low, feats, h):
     cfg = h.get("policy_line", {})
     if cfg.get("enabled") and feats["words"] <= cfg["max_words"] and any(p in low for p in cfg["phrases"]):
         return "policy_line"
+    cfg = h.get("cookie_banner", {})
+    if cfg.get("enabled") and "cookie" in low and feats["words"] <= cfg["max_words"]:
+        pattern = cfg.get("compiled") or regex.compile(cfg["pattern"], regex.IGNORECASE | regex.V1)
+        if pattern.match(line):
+            return "cookie_banner"
     cfg = h.get("lorem_ipsum", {})
     if cfg.get("enabled") and "lorem ipsum" in low:
         return "lorem_ipsum"
@@ -548,6 +553,8 @@ def _region_end(lines, feats, classes, h, start, end, thread=None, stats=None):
             pattern = cut.get("compiled") or regex.compile(cut["pattern"], regex.IGNORECASE | regex.V1)
             markers.append((cut, pattern, hit))
     stamps = _stamp_lines(lines, feats, h)
+    if stamps is not None and _prose_share(classes, feats) >= h["stamp_list"].get("max_page_prose_share", 1.0):
+        stamps = None  # a prose page: its stamped items are posts, not chrome
     if not markers and stamps is None:
         return end, n, None
     stamp = h.get("stamp_list") or {}
@@ -636,7 +643,7 @@ def _extra_regions(scores, lo, hi, limit):
     return [(a, b)] + _extra_regions(scores, lo, a - 1, limit) + _extra_regions(scores, b + 1, hi, limit)
 
 
-HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
+HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
                       "main_region", "comment_start", "related_start", "footer_start", "scattered_page",
                       "thread_page", "stamp_list")
 
@@ -664,6 +671,9 @@ def compile_heuristics(h):
         if (h.get(key) or {}).get("enabled"):
             h[key] = dict(h[key])
             h[key]["compiled"] = regex.compile(h[key]["pattern"], regex.IGNORECASE | regex.V1)
+    if (h.get("cookie_banner") or {}).get("enabled"):
+        h["cookie_banner"] = dict(h["cookie_banner"])
+        h["cookie_banner"]["compiled"] = regex.compile(h["cookie_banner"]["pattern"], regex.IGNORECASE | regex.V1)
     if (h.get("stamp_list") or {}).get("enabled") and h.get("dateline"):
         h["stamp_list"] = dict(h["stamp_list"])
         h["stamp_list"]["compiled"] = regex.compile(h["dateline"]["pattern"], regex.IGNORECASE | regex.V1)
