@@ -230,6 +230,10 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.related_start.{key}", h["related_start"][key], 0)
     for key in ("min_body_words", "min_stamps", "window", "back", "max_item_share"):  # stamp_list
         _check_range(f"junk.heuristics.stamp_list.{key}", h["stamp_list"][key], 1 if key in ("min_stamps", "window") else 0)
+    _check_range("junk.heuristics.stamp_list.max_page_prose_share", h["stamp_list"]["max_page_prose_share"], 0.0, 1.0)
+    below = h["main_region"]["extend_below"]
+    _check_range("junk.heuristics.main_region.extend_below.min_words", below["min_words"], 0)
+    _check_range("junk.heuristics.main_region.extend_below.min_stopword_ratio", below["min_stopword_ratio"], 0.0, 1.0)
     from transforms.junk import PATTERN_HEURISTICS, REGION_ENDS
     for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS) + ["cookie_banner"]:
         try:

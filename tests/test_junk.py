@@ -265,6 +265,20 @@ def test_an_inline_related_box_does_not_end_the_article():
     assert verdicts[3:] == ["related_section"] * 5
 
 
+def test_region_extends_above_with_any_weak_line_but_below_only_with_sentences():
+    head = "Budget plan divides parliament"
+    tags = "Politics Budget Schools Hospitals"
+    last = "The minister is expected to present the final version of the plan to the house in"  # cut off
+    lines = [head, P1, P2, P3, "Thanks for reading.", tags]
+    verdicts, _ = _decide(lines)
+    assert verdicts[0] is None and verdicts[4] is None     # the headline above, a short sentence below
+    assert verdicts[5] == "outside_main_region"             # a tag line right under the body
+    assert _decide([head, P1, P2, P3, last])[0][4] is None  # an unterminated last line that reads as language
+    every = ["junk.heuristics.main_region.extend_below.min_words=0",
+             "junk.heuristics.main_region.extend_below.min_stopword_ratio=0"]
+    assert _decide(lines, every)[0][5] is None
+
+
 BANNER = ("This website uses cookies to improve your experience while you navigate through the website. "
           "Out of these cookies, the cookies that are categorized as necessary are stored on your browser "
           "as they are essential for the working of basic functionalities of the website. We also use "
@@ -290,7 +304,7 @@ STAMPED = ["Nick A", "2 days ago at 07:47 am", "I think we will see similar upda
 @pytest.mark.parametrize("preset", ["news", "aggressive"])
 def test_stamp_list_cuts_stamped_comments_after_the_body(preset):
     body = [P1, P2, P3, P1.replace("minister", "mayor"), P2.replace("Opposition", "Business")]  # 107 words
-    on = ["junk.heuristics.stamp_list.enabled=true"]
+    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0"]   # news: only chrome-heavy pages
     h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
     verdicts = line_decisions([*body, *STAMPED], h)
     assert verdicts[:5] == [None] * 5
@@ -302,13 +316,18 @@ def test_stamp_list_cuts_stamped_comments_after_the_body(preset):
     h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
     assert "stamped_list" not in line_decisions([*body, *STAMPED[:6]], h)
     assert "stamped_list" not in line_decisions([*STAMPED[:2], *body], h)
+    # news: a page with >= 70 % of its words in good lines (prose) keeps its stamped items
+    h = compile_heuristics(effective_heuristics(load_config(preset="news")["junk"]))
+    assert "stamped_list" not in line_decisions([*body, *STAMPED], h)
+    nav = ["Home", "World news", "Business news", "Sport", "Weather", "Culture", "Opinion"] * 6
+    assert "stamped_list" in line_decisions([*nav, *body, *STAMPED], h)
 
 
 def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
     posts = []
     for k in range(3):   # a blog page: three dated posts of the body's length
         posts += [f"Posted on March {k + 2}, 2005", P1, P2, P3]
-    on = ["junk.heuristics.stamp_list.enabled=true", "junk.heuristics.stamp_list.min_body_words=50"]
+    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0", "junk.heuristics.stamp_list.min_body_words=50"]
     verdicts, _ = _decide([P1, P2, P3, *posts], on)
     assert "stamped_list" not in verdicts
     # thread_page (news) also keeps stamped items that are the bulk of the page
@@ -323,6 +342,8 @@ def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
                                       "junk.heuristics.related_start.resume_min_words=-1",
                                       "junk.heuristics.stamp_list.min_stamps=0",
                                       "junk.heuristics.cookie_banner.max_words=0",
+                                      "junk.heuristics.stamp_list.max_page_prose_share=1.5",
+                                      "junk.heuristics.main_region.extend_below.min_stopword_ratio=2",
                                       "junk.heuristics.stamp_list.max_item_share=-0.5",
                                       "junk.heuristics.scattered_page.min_weak_stopword_ratio=-0.1",
                                       "junk.heuristics.scattered_page.max_prose_share=1.2",

@@ -510,8 +510,13 @@ def line_decisions(lines, h, stats=None):
             passable = (None,) + PATTERN_HEURISTICS  # a dateline / byline does not stop the walk
             while start > 0 and classes[start - 1] == "weak" and out[start - 1] in passable:
                 start -= 1
-            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable:
-                end += 1
+            below = region.get("extend_below", {})
+            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable \
+                    and (feats[end + 1]["terminal"] and below.get("terminal", True)
+                         or feats[end + 1]["words"] >= below.get("min_words", 0)
+                         and feats[end + 1]["stop"] >= below.get("min_stopword_ratio", 0.0)):
+                end += 1  # below the body: only weak lines that read like a sentence (a short last
+                # sentence, an unterminated last line), not the share lines, tags and teasers
         inside = [start <= i <= end for i in range(n)]
         if region.get("keep_weak_inside") and share >= region.get("keep_weak_min_share", 0.0):
             for i in range(start, end + 1):
