@@ -396,6 +396,9 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     ("Login or register to post comments", "comment_form"), ("Copy Link URLCopied!", "share_bar"),
     ("Flipboard", "share_bar"), ("12 Shares", "share_bar"),
     ("Save my name, email, and website in this browser for the next time I comment.", "comment_form"),
+    ("Teachers rally at the Statehouse in Indianapolis, Tuesday. (AP Photo/Michael Conroy)", "photo_caption"),
+    ("Photo by Jason Kempin/Getty Images", "photo_caption"), ("Getty Images", "photo_caption"),
+    ("The hunter ate a rabbit he had killedCredit: Getty - Contributor", "photo_caption"),
 ])
 def test_widget_lines_are_removed_by_their_rule(line, rule):
     clean, hits, removed = _clean("\n".join([P1, line, P2]))
@@ -403,7 +406,9 @@ def test_widget_lines_are_removed_by_their_rule(line, rule):
 
 
 @pytest.mark.parametrize("line", ["Close to the border, the river floods every spring.", "Home",
-                                  "Subscribers will pay more from January.", "Next year the post office closes."])
+                                  "Subscribers will pay more from January.", "Next year the post office closes.",
+                                  "The photo agency Getty Images said it would appeal the ruling.",
+                                  "Reporters from AP and Reuters were at the scene when the police arrived."])
 def test_widget_rules_leave_body_lines_alone(line):
     clean, _, _ = _clean("\n".join([P1, line, P2]))
     assert line in clean
