@@ -336,6 +336,10 @@ def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
     verdicts, _ = _decide([P1, P2, P3, *posts], on + ["junk.heuristics.stamp_list.max_item_share=1.5",
                                                       "junk.disable=[thread_page]"])
     assert verdicts[3:] == ["stamped_list"] * len(posts)
+    # stamps from the top of the body on: a listing (dated ads), its items are the page
+    ads = [line for k, p in enumerate([P1, P2, P3, P1, P2, P3]) for line in (f"12-{k + 10}-06", p)]
+    verdicts, _ = _decide(ads, on + ["junk.heuristics.stamp_list.max_item_share=1.5", "junk.disable=[thread_page]"])
+    assert "stamped_list" not in verdicts
 
 
 @pytest.mark.parametrize("override", ["junk.heuristics.scattered_page.max_region_share=1.5",

@@ -564,7 +564,12 @@ def _region_end(lines, feats, classes, h, start, end, thread=None, stats=None):
         return end, n, None
     stamp = h.get("stamp_list") or {}
     body_words = 0
+    stamps_before = 0
     for i in range(start, n):
+        if stamps is not None and stamps[i] and body_words < stamp["min_body_words"]:
+            stamps_before += 1
+            if stamps_before >= 2:
+                stamps = None  # the stamped items start with the body: a listing page (ads, posts)
         if stamps is not None and stamps[i] and body_words >= stamp["min_body_words"] \
                 and sum(stamps[i:i + stamp["window"]]) >= stamp["min_stamps"]:
             if after is None:
