@@ -219,15 +219,23 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0)
     for key in ("good_offset_max_share", "good_offset_weak_min_stop", "keep_weak_min_share"):
         _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0, 1.0)
-    for key in ("javascript", "policy_line", "curly_brace"):
+    for key in ("javascript", "policy_line", "curly_brace", "cookie_banner"):
         _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
     for key in ("max_region_share", "min_weak_stopword_ratio", "max_prose_share"):
         _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0.0, 1.0)
     for key in ("weak_penalty", "min_article_words"):
         _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0)
     _check_range("junk.heuristics.thread_page.min_ratio", h["thread_page"]["min_ratio"], 0.0)
+    for key in ("resume_min_words", "resume_window"):  # related_start: inline related boxes
+        _check_range(f"junk.heuristics.related_start.{key}", h["related_start"][key], 0)
+    for key in ("min_body_words", "min_stamps", "window", "back", "max_item_share"):  # stamp_list
+        _check_range(f"junk.heuristics.stamp_list.{key}", h["stamp_list"][key], 1 if key in ("min_stamps", "window") else 0)
+    _check_range("junk.heuristics.stamp_list.max_page_prose_share", h["stamp_list"]["max_page_prose_share"], 0.0, 1.0)
+    below = h["main_region"]["extend_below"]
+    _check_range("junk.heuristics.main_region.extend_below.min_words", below["min_words"], 0)
+    _check_range("junk.heuristics.main_region.extend_below.min_stopword_ratio", below["min_stopword_ratio"], 0.0, 1.0)
     from transforms.junk import PATTERN_HEURISTICS, REGION_ENDS
-    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS):
+    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS) + ["cookie_banner"]:
         try:
             regex.compile(h[key]["pattern"], regex.V1)
         except regex.error as exc:
@@ -235,7 +243,7 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
         if key in PATTERN_HEURISTICS:
             _check_range(f"junk.heuristics.{key}.weak_first", h[key]["weak_first"], 0)
-        else:
+        elif key != "cookie_banner":
             _check_range(f"junk.heuristics.{key}.min_body_words", h[key]["min_body_words"], 0)
     if not all(isinstance(p, str) and p for p in h["policy_line"]["phrases"]):
         raise ConfigError("config key 'junk.heuristics.policy_line.phrases' must be a list of strings")

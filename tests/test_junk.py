@@ -54,6 +54,8 @@ def test_disable_switches_a_heuristic_off():
     h = effective_heuristics(junk)
     assert h["policy_line"]["enabled"] is False
     lines = text.split("\n")
+    assert line_decisions(lines, compile_heuristics(h))[1] == "cookie_banner"  # the site's own voice
+    h = effective_heuristics(load_config(overrides=["junk.disable=[policy_line, cookie_banner]"])["junk"])
     assert line_decisions(lines, compile_heuristics(h))[1] is None
     with pytest.raises(ConfigError, match="unknown rule 'no_such_rule'"):
         load_config(overrides=["junk.disable=[no_such_rule]"])
@@ -245,7 +247,108 @@ def test_dateline_max_page_prose_share_spares_prose_pages():
     assert _decide(lines, on + ["junk.heuristics.dateline.max_page_prose_share=0.7"])[0][0] is None
 
 
+def test_an_inline_related_box_does_not_end_the_article():
+    long_par = P1 + " " + P2    # 42 words: the article goes on after the box
+    lines = [P1, P2, P3, "Related stories", "Markets rally as oil prices fall", "City approves budget",
+             long_par, P3]
+    short = ["junk.heuristics.related_start.min_body_words=20"]
+    verdicts, _ = _decide(lines, short)
+    assert verdicts[6:] == [None, None]
+    assert verdicts[3] == "outside_main_region" or verdicts[3] is None
+    # resume_min_words 0 (off), or the long paragraph outside resume_window: the heading ends the body
+    for off in (["junk.heuristics.related_start.resume_min_words=0"],
+                ["junk.heuristics.related_start.resume_window=2"]):
+        verdicts, _ = _decide(lines, short + off)
+        assert verdicts[3:] == ["related_section"] * 5, off
+    # a list of short teasers after the body is still cut
+    verdicts, _ = _decide([P1, P2, P3, "Related stories", *HEADLINES[:3], P1], short)
+    assert verdicts[3:] == ["related_section"] * 5
+
+
+def test_region_extends_above_with_any_weak_line_but_below_only_with_sentences():
+    head = "Budget plan divides parliament"
+    tags = "Politics Budget Schools Hospitals"
+    last = "The minister is expected to present the final version of the plan to the house in"  # cut off
+    lines = [head, P1, P2, P3, "Thanks for reading.", tags]
+    verdicts, _ = _decide(lines)
+    assert verdicts[0] is None and verdicts[4] is None     # the headline above, a short sentence below
+    assert verdicts[5] == "outside_main_region"             # a tag line right under the body
+    assert _decide([head, P1, P2, P3, last])[0][4] is None  # an unterminated last line that reads as language
+    every = ["junk.heuristics.main_region.extend_below.min_words=0",
+             "junk.heuristics.main_region.extend_below.min_stopword_ratio=0"]
+    assert _decide(lines, every)[0][5] is None
+
+
+BANNER = ("This website uses cookies to improve your experience while you navigate through the website. "
+          "Out of these cookies, the cookies that are categorized as necessary are stored on your browser "
+          "as they are essential for the working of basic functionalities of the website. We also use "
+          "third-party cookies that help us analyze and understand how you use this website.")
+
+
+def test_cookie_banner_goes_but_prose_about_cookies_stays():
+    about = ("Regulators said on Tuesday that the company had placed tracking cookies on the phones of "
+             "millions of users without asking them, and that the practice broke European privacy rules "
+             "that came into force last year, according to the decision published in Brussels.")
+    verdicts, _ = _decide([P1, P2, BANNER, P3, about])
+    assert verdicts[2] == "cookie_banner" and len(BANNER.split()) > 30   # longer than policy_line.max_words
+    assert verdicts[4] is None
+    verdicts, _ = _decide([P1, P2, BANNER, P3], ["junk.disable=[cookie_banner]"])
+    assert verdicts[2] is None
+
+
+STAMPED = ["Nick A", "2 days ago at 07:47 am", "I think we will see similar updates next year.",
+           "fmcshan", "2 days ago at 07:50 am", "It would be nice to have slimmer bezels.",
+           "tjedora", "2 days ago at 07:51 am", "Should this not be the year of a redesign?"]
+
+
+@pytest.mark.parametrize("preset", ["news", "aggressive"])
+def test_stamp_list_cuts_stamped_comments_after_the_body(preset):
+    body = [P1, P2, P3, P1.replace("minister", "mayor"), P2.replace("Opposition", "Business")]  # 107 words
+    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0"]   # news: only chrome-heavy pages
+    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
+    verdicts = line_decisions([*body, *STAMPED], h)
+    assert verdicts[:5] == [None] * 5
+    assert verdicts[5:] == ["stamped_list"] * len(STAMPED)  # "Nick A" goes with its stamp (back)
+    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on + [
+        "junk.disable=[stamp_list]"])["junk"]))
+    assert "stamped_list" not in line_decisions([*body, *STAMPED], h)
+    # two stamps are no list; a stamp before the body (the article's own date line) is no cut
+    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
+    assert "stamped_list" not in line_decisions([*body, *STAMPED[:6]], h)
+    assert "stamped_list" not in line_decisions([*STAMPED[:2], *body], h)
+    # news: a page with >= 70 % of its words in good lines (prose) keeps its stamped items
+    h = compile_heuristics(effective_heuristics(load_config(preset="news")["junk"]))
+    assert "stamped_list" not in line_decisions([*body, *STAMPED], h)
+    nav = ["Home", "World news", "Business news", "Sport", "Weather", "Culture", "Opinion"] * 6
+    assert "stamped_list" in line_decisions([*nav, *body, *STAMPED], h)
+
+
+def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
+    posts = []
+    for k in range(3):   # a blog page: three dated posts of the body's length
+        posts += [f"Posted on March {k + 2}, 2005", P1, P2, P3]
+    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0", "junk.heuristics.stamp_list.min_body_words=50"]
+    verdicts, _ = _decide([P1, P2, P3, *posts], on)
+    assert "stamped_list" not in verdicts
+    # thread_page (news) also keeps stamped items that are the bulk of the page
+    verdicts, pages = _decide([P1, P2, P3, *posts], on + ["junk.heuristics.stamp_list.max_item_share=1.5"])
+    assert "stamped_list" not in verdicts and "thread_page" in pages
+    verdicts, _ = _decide([P1, P2, P3, *posts], on + ["junk.heuristics.stamp_list.max_item_share=1.5",
+                                                      "junk.disable=[thread_page]"])
+    assert verdicts[3:] == ["stamped_list"] * len(posts)
+    # stamps from the top of the body on: a listing (dated ads), its items are the page
+    ads = [line for k, p in enumerate([P1, P2, P3, P1, P2, P3]) for line in (f"12-{k + 10}-06", p)]
+    verdicts, _ = _decide(ads, on + ["junk.heuristics.stamp_list.max_item_share=1.5", "junk.disable=[thread_page]"])
+    assert "stamped_list" not in verdicts
+
+
 @pytest.mark.parametrize("override", ["junk.heuristics.scattered_page.max_region_share=1.5",
+                                      "junk.heuristics.related_start.resume_min_words=-1",
+                                      "junk.heuristics.stamp_list.min_stamps=0",
+                                      "junk.heuristics.cookie_banner.max_words=0",
+                                      "junk.heuristics.stamp_list.max_page_prose_share=1.5",
+                                      "junk.heuristics.main_region.extend_below.min_stopword_ratio=2",
+                                      "junk.heuristics.stamp_list.max_item_share=-0.5",
                                       "junk.heuristics.scattered_page.min_weak_stopword_ratio=-0.1",
                                       "junk.heuristics.scattered_page.max_prose_share=1.2",
                                       "junk.heuristics.scattered_page.min_article_words=-1",
@@ -297,6 +400,9 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     ("Login or register to post comments", "comment_form"), ("Copy Link URLCopied!", "share_bar"),
     ("Flipboard", "share_bar"), ("12 Shares", "share_bar"),
     ("Save my name, email, and website in this browser for the next time I comment.", "comment_form"),
+    ("Teachers rally at the Statehouse in Indianapolis, Tuesday. (AP Photo/Michael Conroy)", "photo_caption"),
+    ("Photo by Jason Kempin/Getty Images", "photo_caption"), ("Getty Images", "photo_caption"),
+    ("The hunter ate a rabbit he had killedCredit: Getty - Contributor", "photo_caption"),
 ])
 def test_widget_lines_are_removed_by_their_rule(line, rule):
     clean, hits, removed = _clean("\n".join([P1, line, P2]))
@@ -304,7 +410,9 @@ def test_widget_lines_are_removed_by_their_rule(line, rule):
 
 
 @pytest.mark.parametrize("line", ["Close to the border, the river floods every spring.", "Home",
-                                  "Subscribers will pay more from January.", "Next year the post office closes."])
+                                  "Subscribers will pay more from January.", "Next year the post office closes.",
+                                  "The photo agency Getty Images said it would appeal the ruling.",
+                                  "Reporters from AP and Reuters were at the scene when the police arrived."])
 def test_widget_rules_leave_body_lines_alone(line):
     clean, _, _ = _clean("\n".join([P1, line, P2]))
     assert line in clean

@@ -278,7 +278,7 @@ ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 _STOPWORDS_BYTES = frozenset(word.encode("utf-8") for word in STOPWORDS)  # for ascii_word_tokens
 _ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 
-HARD_HEURISTICS = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline",
+HARD_HEURISTICS = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline",
                    "comment_start")
 # Hard heuristics given by a pattern: a line of at most ``max_words`` words that ``pattern``
 # matches at its start is bad (a dateline / timestamp, a byline).
@@ -314,6 +314,11 @@ def _hard_hit(line, low, feats, h):
     cfg = h.get("policy_line", {})
     if cfg.get("enabled") and feats["words"] <= cfg["max_words"] and any(p in low for p in cfg["phrases"]):
         return "policy_line"
+    cfg = h.get("cookie_banner", {})
+    if cfg.get("enabled") and "cookie" in low and feats["words"] <= cfg["max_words"]:
+        pattern = cfg.get("compiled") or regex.compile(cfg["pattern"], regex.IGNORECASE | regex.V1)
+        if pattern.match(line):
+            return "cookie_banner"
     cfg = h.get("lorem_ipsum", {})
     if cfg.get("enabled") and "lorem ipsum" in low:
         return "lorem_ipsum"
@@ -465,16 +470,17 @@ def line_decisions(lines, h, stats=None):
             if seen[rule] <= h[rule].get("weak_first", 1):
                 classes[i] = "weak"
     ctx = h["context"]
+    region = h["main_region"]
     if ctx["enabled"]:
+        need = 1 if ctx["keep_if"] == "either" else 2
         for i, (cls, rule) in enumerate(classified):
             if cls != "weak":
                 continue
             before = _nearest(classes, i, -1, ctx["window"])
             after = _nearest(classes, i, 1, ctx["window"])
             sides = (before == "good") + (after == "good")
-            if sides < (1 if ctx["keep_if"] == "either" else 2):
+            if sides < need:
                 out[i] = rule
-    region = h["main_region"]
     scattered = h.get("scattered_page") or {}
     if region["enabled"] and scattered.get("enabled") and is_scattered_page(classes, feats, scattered):
         # no dominant article block: a list / table / directory page; keep all but bad lines
@@ -506,8 +512,13 @@ def line_decisions(lines, h, stats=None):
             passable = (None,) + PATTERN_HEURISTICS  # a dateline / byline does not stop the walk
             while start > 0 and classes[start - 1] == "weak" and out[start - 1] in passable:
                 start -= 1
-            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable:
-                end += 1
+            below = region.get("extend_below", {})
+            while end + 1 < cut_at and classes[end + 1] == "weak" and out[end + 1] in passable \
+                    and (feats[end + 1]["terminal"] and below.get("terminal", True)
+                         or feats[end + 1]["words"] >= below.get("min_words", 0)
+                         and feats[end + 1]["stop"] >= below.get("min_stopword_ratio", 0.0)):
+                end += 1  # below the body: only weak lines that read like a sentence (a short last
+                # sentence, an unterminated last line), not the share lines, tags and teasers
         inside = [start <= i <= end for i in range(n)]
         if region.get("keep_weak_inside") and share >= region.get("keep_weak_min_share", 0.0):
             for i in range(start, end + 1):
@@ -548,13 +559,41 @@ def _region_end(lines, feats, classes, h, start, end, thread=None, stats=None):
         if cut.get("enabled"):
             pattern = cut.get("compiled") or regex.compile(cut["pattern"], regex.IGNORECASE | regex.V1)
             markers.append((cut, pattern, hit))
-    if not markers:
+    stamps = _stamp_lines(lines, feats, h)
+    if stamps is not None and _prose_share(classes, feats) >= h["stamp_list"].get("max_page_prose_share", 1.0):
+        stamps = None  # a prose page: its stamped items are posts, not chrome
+    if not markers and stamps is None:
         return end, n, None
+    stamp = h.get("stamp_list") or {}
     body_words = 0
+    stamps_before = 0
     for i in range(start, n):
+        if stamps is not None and stamps[i] and body_words < stamp["min_body_words"]:
+            stamps_before += 1
+            if stamps_before >= 2:
+                stamps = None  # the stamped items start with the body: a listing page (ads, posts)
+        if stamps is not None and stamps[i] and body_words >= stamp["min_body_words"] \
+                and sum(stamps[i:i + stamp["window"]]) >= stamp["min_stamps"]:
+            if after is None:
+                after = _good_words_after(classes, feats)
+            if after[i] > stamp.get("max_item_share", 1e9) * body_words * sum(stamps[i:]):
+                stamps = None  # items as long as the body: a list of posts (a blog, an archive)
+                continue
+            if thread:
+                if after[i] >= thread["min_ratio"] * body_words:
+                    stamps = None  # the stamped items (posts) are the bulk of the page: a thread
+                    if stats is not None:
+                        stats["thread_page"] = n - i
+                    continue
+            cut_at = i
+            while cut_at - 1 > start and i - cut_at < stamp.get("back", 0) and classes[cut_at - 1] == "weak":
+                cut_at -= 1  # the title / author line above the first stamp belongs to its item
+            return min(end, cut_at - 1), cut_at, "stamped_list"
         for cut, pattern, hit in markers:
             if body_words >= cut["min_body_words"] and feats[i]["words"] <= cut["max_words"] \
                     and pattern.fullmatch(lines[i]):
+                if hit == "related_section" and _resumes(feats, classes, i, cut):
+                    continue  # an inline related box: the article goes on right after it
                 if thread and hit == "comment_section":
                     if after is None:
                         after = _good_words_after(classes, feats)
@@ -568,6 +607,33 @@ def _region_end(lines, feats, classes, h, start, end, thread=None, stats=None):
         if classes[i] == "good":
             body_words += feats[i]["words"]
     return end, n, None
+
+
+def _stamp_lines(lines, feats, h):
+    """``stamp_list``: per line, True for a date / time stamp (the ``dateline`` pattern, at most
+    ``dateline.max_words`` words, whether or not ``dateline`` itself is enabled); None when off."""
+    cfg = h.get("stamp_list") or {}
+    if not cfg.get("enabled"):
+        return None
+    date = h.get("dateline") or {}
+    pattern = cfg.get("compiled") or regex.compile(date["pattern"], regex.IGNORECASE | regex.V1)
+    limit = date.get("max_words", 10)
+    return [f["words"] <= limit and pattern.match(line) is not None for line, f in zip(lines, feats)]
+
+
+def _resumes(feats, classes, i, cut):
+    """True when a good line of at least ``resume_min_words`` words follows marker ``i`` within
+    ``resume_window`` lines (``related_start``): the heading opened an inline box of a few teaser
+    links inside the article, whose body then goes on; a list at the end of an article is followed
+    by teasers, widgets and footers, not by a long paragraph. ``resume_min_words`` 0 = off.
+    """
+    need = cut.get("resume_min_words", 0)
+    if not need:
+        return False
+    for j in range(i + 1, min(len(feats), i + 1 + cut.get("resume_window", 0))):
+        if classes[j] == "good" and feats[j]["words"] >= need:
+            return True
+    return False
 
 
 def _good_words_after(classes, feats):
@@ -589,9 +655,9 @@ def _extra_regions(scores, lo, hi, limit):
     return [(a, b)] + _extra_regions(scores, lo, a - 1, limit) + _extra_regions(scores, b + 1, hi, limit)
 
 
-HEURISTIC_SWITCHES = ("javascript", "policy_line", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
+HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
                       "main_region", "comment_start", "related_start", "footer_start", "scattered_page",
-                      "thread_page")
+                      "thread_page", "stamp_list")
 
 
 def effective_heuristics(junk_cfg):
@@ -617,6 +683,12 @@ def compile_heuristics(h):
         if (h.get(key) or {}).get("enabled"):
             h[key] = dict(h[key])
             h[key]["compiled"] = regex.compile(h[key]["pattern"], regex.IGNORECASE | regex.V1)
+    if (h.get("cookie_banner") or {}).get("enabled"):
+        h["cookie_banner"] = dict(h["cookie_banner"])
+        h["cookie_banner"]["compiled"] = regex.compile(h["cookie_banner"]["pattern"], regex.IGNORECASE | regex.V1)
+    if (h.get("stamp_list") or {}).get("enabled") and h.get("dateline"):
+        h["stamp_list"] = dict(h["stamp_list"])
+        h["stamp_list"]["compiled"] = regex.compile(h["dateline"]["pattern"], regex.IGNORECASE | regex.V1)
     return h
 
 
