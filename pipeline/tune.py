@@ -9,20 +9,19 @@ components, exact copies included) and the documents that would be dropped as du
 plus a few example pairs whose similarity lies just above that threshold, with the place
 where they differ, so a threshold can be picked by looking.
 """
+import contextlib
 import difflib
 import hashlib
 
 import numpy as np
 import regex
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import ConfigError, add_config_arguments, load_config
 from transforms.filter import rejection_reason
 from transforms.junk import JunkRules, RuleTimeout, strip_junk
 from transforms.minhash import Signer, lsh_params, shingles
 from transforms.normalize import ftfy_config, normalize_text
-from transforms.read import list_inputs, read_jsonl_file, read_text_file
+from transforms.read import list_inputs, open_input, read_jsonl_file, read_text_file
 
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 STEP = 0.05
@@ -36,8 +35,8 @@ def read_sample(patterns, input_cfg, limit):
         if spec["kind"] is None:
             continue
         reader = read_text_file if spec["kind"] == "text" else read_jsonl_file
-        with FileSystems.open(spec["path"], compression_type=CompressionTypes.AUTO) as handle:
-            for item in reader(spec, handle, input_cfg):
+        with contextlib.ExitStack() as stack:  # decompressed as the pipeline reads it
+            for item in reader(spec, open_input(spec["path"], stack), input_cfg):
                 if not isinstance(item, dict):
                     unreadable.append(item.value)
                     continue
@@ -50,7 +49,9 @@ def read_sample(patterns, input_cfg, limit):
 def clean_sample(docs, cfg):
     """``(ids, texts, dropped)``: the docs cleaned and filtered as the pipeline does; dropped = count."""
     fcfg = ftfy_config(cfg["normalize"]["ftfy"])
-    rules = JunkRules(cfg["junk"]["rules"], cfg["junk"]["regex_timeout_s"])
+    disabled = set(cfg["junk"].get("disable") or ())
+    rules = JunkRules([r for r in cfg["junk"]["rules"] if r["name"] not in disabled],
+                      cfg["junk"]["regex_timeout_s"])
     ids, texts, dropped = [], [], 0
     for doc in docs:
         text = normalize_text(doc["text"], fcfg, cfg["normalize"]["fast_path"])

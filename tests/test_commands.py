@@ -165,6 +165,18 @@ def test_tune_counts_match_brute_force(tmp_path, capsys):
     assert " vs " in text  # at least one example pair with the place where it differs
 
 
+def test_tune_reads_compressed_inputs_as_the_pipeline_does(tmp_path, capsys):
+    """A .jsonl.gz sample is decompressed by textwash's own reader (Beam's compressed file
+    object has no readline(limit)); every document is read."""
+    rng = random.Random(3)
+    docs = [{"id": f"d{i}", "text": _words(rng, 120)} for i in range(12)]
+    with gzip.open(tmp_path / "sample.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(d) + "\n" for d in docs))
+    code, text, err = run_cli(capsys, "tune", "--input", str(tmp_path / "sample.jsonl.gz"))
+    assert code == 0, err
+    assert "12 document(s) read" in text and "unreadable" not in text
+
+
 def test_tune_bad_arguments(capsys, tmp_path):
     code, _, err = run_cli(capsys, "tune", "--input", str(tmp_path / "nothing*.jsonl"))
     assert code == 2 and "textwash: error:" in err
