@@ -679,13 +679,10 @@ def compile_heuristics(h):
     if not h:
         return h
     h = dict(h)
-    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS):
+    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS) + ["cookie_banner"]:
         if (h.get(key) or {}).get("enabled"):
             h[key] = dict(h[key])
             h[key]["compiled"] = regex.compile(h[key]["pattern"], regex.IGNORECASE | regex.V1)
-    if (h.get("cookie_banner") or {}).get("enabled"):
-        h["cookie_banner"] = dict(h["cookie_banner"])
-        h["cookie_banner"]["compiled"] = regex.compile(h["cookie_banner"]["pattern"], regex.IGNORECASE | regex.V1)
     if (h.get("stamp_list") or {}).get("enabled") and h.get("dateline"):
         h["stamp_list"] = dict(h["stamp_list"])
         h["stamp_list"]["compiled"] = regex.compile(h["dateline"]["pattern"], regex.IGNORECASE | regex.V1)
