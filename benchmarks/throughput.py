@@ -120,10 +120,9 @@ def stage_costs(texts, cfg):
 
     cleaned, t_junk = tidy, None
     try:
-        from transforms.junk import StripJunk, StripJunkDoc, effective_heuristics
+        from transforms.junk import StripJunkDoc, effective_heuristics, enabled_rule_specs
         jc = cfg["junk"]
-        disabled = set(jc.get("disable") or ())
-        dofn = StripJunkDoc([r for r in jc["rules"] if r["name"] not in disabled],
+        dofn = StripJunkDoc(enabled_rule_specs(jc),
                             jc.get("regex_timeout_s", 1.0), jc.get("keep_removed", True),
                             effective_heuristics(jc), jc.get("doc_ratios"))
         dofn.setup()

@@ -18,7 +18,7 @@ import regex
 
 from pipeline.config import ConfigError, add_config_arguments, load_config
 from transforms.filter import rejection_reason
-from transforms.junk import JunkRules, RuleTimeout, strip_junk
+from transforms.junk import JunkRules, RuleTimeout, enabled_rule_specs, strip_junk
 from transforms.minhash import Signer, lsh_params, shingles
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.read import list_inputs, open_input, read_jsonl_file, read_text_file
@@ -49,9 +49,7 @@ def read_sample(patterns, input_cfg, limit):
 def clean_sample(docs, cfg):
     """``(ids, texts, dropped)``: the docs cleaned and filtered as the pipeline does; dropped = count."""
     fcfg = ftfy_config(cfg["normalize"]["ftfy"])
-    disabled = set(cfg["junk"].get("disable") or ())
-    rules = JunkRules([r for r in cfg["junk"]["rules"] if r["name"] not in disabled],
-                      cfg["junk"]["regex_timeout_s"])
+    rules = JunkRules(enabled_rule_specs(cfg["junk"]), cfg["junk"]["regex_timeout_s"])
     ids, texts, dropped = [], [], 0
     for doc in docs:
         text = normalize_text(doc["text"], fcfg, cfg["normalize"]["fast_path"])

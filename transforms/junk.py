@@ -240,10 +240,8 @@ class StripJunk(beam.PTransform):
 
     def expand(self, docs):
         cfg = self.cfg
-        disabled = set(cfg.get("disable") or ())
-        rules = [r for r in cfg["rules"] if r["name"] not in disabled]
         return docs | "ApplyJunkRules" >> beam.ParDo(StripJunkDoc(
-            rules, cfg.get("regex_timeout_s", 1.0), cfg.get("keep_removed", True),
+            enabled_rule_specs(cfg), cfg.get("regex_timeout_s", 1.0), cfg.get("keep_removed", True),
             effective_heuristics(cfg), cfg.get("doc_ratios"))).with_outputs(REJECTED, main="docs")
 
 
@@ -658,6 +656,12 @@ def _extra_regions(scores, lo, hi, limit):
 HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
                       "main_region", "comment_start", "related_start", "footer_start", "scattered_page",
                       "thread_page", "stamp_list")
+
+
+def enabled_rule_specs(junk_cfg):
+    """The ``junk.rules`` specs whose names are not listed in ``junk.disable`` (a new list)."""
+    disabled = set(junk_cfg.get("disable") or ())
+    return [r for r in junk_cfg["rules"] if r["name"] not in disabled]
 
 
 def effective_heuristics(junk_cfg):
