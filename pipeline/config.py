@@ -226,6 +226,7 @@ def validate_junk(junk):
     for key in ("weak_penalty", "min_article_words"):
         _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0)
     _check_range("junk.heuristics.thread_page.min_ratio", h["thread_page"]["min_ratio"], 0.0)
+    _check_range("junk.heuristics.repeated_above.min_words", h["repeated_above"]["min_words"], 1)
     for key in ("resume_min_words", "resume_window"):  # related_start: inline related boxes
         _check_range(f"junk.heuristics.related_start.{key}", h["related_start"][key], 0)
     for key in ("min_body_words", "min_stamps", "window", "back", "max_item_share"):  # stamp_list

@@ -39,6 +39,18 @@ def test_below_threshold_and_long_lines_stay_and_groups_count_apart():
         assert_that(out, equal_to(expected))
 
 
+def test_number_only_lines_are_data_not_boilerplate():
+    # "2", "17" and "$155" all normalize to "0": counted as one line they would recur in every
+    # document with a table or a price, and be cut as boilerplate everywhere
+    cells = [["2", "$155", "1-1/4"], ["17", "$95"], ["3", "$20"], ["2018"]]
+    docs = [_doc(i, [SHARED_LINE, *cells[i]]) for i in range(4)]
+    expected = [(f"d{i}", "\n".join([BODY.format(i=i), *cells[i]]), 1) for i in range(4)]
+    with TestPipeline(runner=FnApiRunner()) as p:
+        out = (p | beam.Create(docs) | RemoveBoilerplate(CFG)
+               | beam.Map(lambda d: (d["id"], d["text"], d.get("junk_hits", {}).get("corpus_boilerplate", 0))))
+        assert_that(out, equal_to(expected))
+
+
 def test_pure_helpers():
     assert normalize_line("Posted 3 hours ago!") == normalize_line("posted 12 HOURS ago")
     doc = {"id": "x", "source": "s", "meta": {"url": "http://www.site.org/a"},

@@ -112,6 +112,19 @@ def test_comment_markers_need_a_comment_section_not_a_quote_or_an_empty_one():
         assert "premier" not in clean and hits["comment_section"] >= 1, marker
 
 
+@pytest.mark.parametrize("marker, hit", [
+    ("2 Comentários", "comment_section"), ("Deixe um comentário", "comment_section"),
+    ("Lascia un commento Annulla risposta", "comment_section"), ("Satu Tanggapan", "comment_section"),
+    ("Kommentare (4)", "comment_section"), ("Artigos relacionados", "related_section"),
+    ("Noticias relacionadas", "related_section"), ("À lire aussi", "related_section"),
+    ("Das könnte Sie auch interessieren", "related_section"), ("Terkait", "related_section"),
+    ("Most Read Most Shared", "related_section"), ("Most popular | Most shared", "related_section")])
+def test_region_end_markers_in_other_languages_and_combined(marker, hit):
+    body = [P1, P2, P3] * 4   # ~250 body words: past related_start.min_body_words (200)
+    clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier"), "A teaser"]))
+    assert P3 in clean and "premier" not in clean and hits[hit] >= 2, marker
+
+
 def test_footer_marker_needs_a_copyright_year():
     item = "(c) To provide a forum for communication on all aspects of the industry and its members."
     clean, hits, _ = _clean("\n".join([P1, P2, P3, item, P1.replace("minister", "premier")]))
@@ -294,6 +307,22 @@ def test_cookie_banner_goes_but_prose_about_cookies_stays():
     assert verdicts[4] is None
     verdicts, _ = _decide([P1, P2, BANNER, P3], ["junk.disable=[cookie_banner]"])
     assert verdicts[2] is None
+    consent = ("Necessary cookies are absolutely essential for the website to function properly. This "
+               "category only includes cookies that ensure basic functionalities and security features.")
+    assert _decide([P1, P2, consent, P3])[0][2] == "cookie_banner"
+
+
+def test_a_caption_repeated_above_the_body_is_kept_once():
+    caption = "The minister, left, shakes hands with the mayor in the city hall on Tuesday."
+    body = " ".join([P1, P2])   # one paragraph of 41 words: the body starts here
+    lines = ["1 / 8", caption, caption, "Image 1 of 8", caption, "Budget day", body, P3]
+    verdicts, _ = _decide(lines)
+    assert [v == "repeated_line" for v in verdicts] == [False, True, True, False, False, False, False, False]
+    # below the body a repeated line is not a copy of this kind (a refrain, a repeated quote)
+    verdicts, _ = _decide([body, caption, P3, caption])
+    assert "repeated_line" not in verdicts
+    verdicts, _ = _decide(lines, ["junk.disable=[repeated_above]"])
+    assert "repeated_line" not in verdicts
 
 
 STAMPED = ["Nick A", "2 days ago at 07:47 am", "I think we will see similar updates next year.",

@@ -28,6 +28,7 @@ from transforms.normalize import BLANK_RUN_RE
 RULE = "corpus_boilerplate"
 TOKEN = regex.compile(r"\w+")
 DIGITS = regex.compile(r"\d+")
+LETTER = regex.compile(r"[^\W\d_]")
 GROUPS = ("none", "source", "site")
 
 
@@ -68,19 +69,31 @@ def is_candidate(line, max_words):
     return 0 < len(line.split(None, max_words)) <= max_words
 
 
+def candidate_norm(line, max_words):
+    """The normalized form of a candidate line, else '' (too long, blank, or no letter).
+
+    >>> candidate_norm("Share on Facebook", 12), candidate_norm("1-1/4", 12), candidate_norm("$155", 12)
+    ('share on facebook', '', '')
+    """
+    if not is_candidate(line, max_words):
+        return ""
+    norm = normalize_line(line)
+    return norm if LETTER.search(norm) else ""
+
+
 def candidate_lines(doc, max_words, group_by, site_field="url"):
     """Yield ``(line_key, (doc_id, index))`` for each distinct candidate line of ``doc``.
 
-    A candidate is a non-blank line of 1..``max_words`` words with at least one token; the
-    key is a 16-byte digest of the group and the normalized line. Each key is emitted once
-    per document (at its first index), so the count per key is a count of documents.
+    A candidate is a non-blank line of 1..``max_words`` words with at least one letter (a
+    line of numbers only, a table cell, a score, a price, is data: with digit runs
+    normalized to 0 every such line would look alike); the key is a 16-byte digest of the
+    group and the normalized line. Each key is emitted once per document (at its first
+    index), so the count per key is a count of documents.
     """
     group = group_of(doc, group_by, site_field)
     seen = set()
     for index, line in enumerate(doc["text"].split("\n")):
-        if not is_candidate(line, max_words):
-            continue
-        norm = normalize_line(line)
+        norm = candidate_norm(line, max_words)
         if not norm:
             continue
         key = hashlib.blake2b(f"{group}\x00{norm}".encode("utf-8"), digest_size=16).digest()
@@ -98,7 +111,7 @@ def rebuild(doc, kept_indices, max_words, keep_removed):
     """
     keep_keys = set()
     lines = doc["text"].split("\n")
-    norms = [normalize_line(line) if is_candidate(line, max_words) else "" for line in lines]
+    norms = [candidate_norm(line, max_words) for line in lines]
     for index in kept_indices:
         keep_keys.add(norms[index])
     out_lines, removed = [], []

@@ -531,7 +531,33 @@ def line_decisions(lines, h, stats=None):
         for i in range(n):
             if not inside[i] and out[i] is None:
                 out[i] = cut_rule if i >= cut_at else "outside_main_region"
+        repeated = h.get("repeated_above") or {}
+        if repeated.get("enabled"):
+            for i in repeated_above_body(lines, feats, out, repeated["min_words"], h["good_line"]["long_words"]):
+                out[i] = "repeated_line"
     return out
+
+
+def repeated_above_body(lines, feats, out, min_words, body_words):
+    """Indices of kept lines above the body that are shown again further down (``repeated_above``).
+
+    The body starts at the first kept line of at least ``body_words`` words (no such line: no
+    copies). A kept line of at least ``min_words`` words above it whose text recurs in a later
+    kept line is a copy: a gallery caption shown once per slide, a headline repeated in a
+    breadcrumb or a teaser. The last copy stays. ``out`` holds the decisions so far (None = kept).
+
+    >>> lines = ["Two men shake hands in Hanoi", "1 / 8", "Two men shake hands in Hanoi", "Title", "Body " * 30]
+    >>> feats = [{"words": len(l.split())} for l in lines]
+    >>> repeated_above_body(lines, feats, [None] * 5, 2, 25)
+    [0]
+    """
+    kept = [i for i in range(len(lines)) if out[i] is None]
+    body = next((i for i in kept if feats[i]["words"] >= body_words), 0)  # none: nothing is above it
+    last = {}
+    for i in kept:
+        last[" ".join(lines[i].split())] = i
+    return [i for i in kept if i < body and feats[i]["words"] >= min_words
+            and last[" ".join(lines[i].split())] != i]
 
 
 # Region-end markers: a short line after enough body text that starts a section which is not
@@ -655,7 +681,7 @@ def _extra_regions(scores, lo, hi, limit):
 
 HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline", "context",
                       "main_region", "comment_start", "related_start", "footer_start", "scattered_page",
-                      "thread_page", "stamp_list")
+                      "thread_page", "stamp_list", "repeated_above")
 
 
 def enabled_rule_specs(junk_cfg):
