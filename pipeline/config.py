@@ -213,6 +213,7 @@ def validate_junk(junk):
         raise ConfigError("config key 'junk.heuristics.context.keep_if' must be either or both")
     _check_range("junk.heuristics.context.window", h["context"]["window"], 1)
     _check_range("junk.heuristics.good_line.min_words", h["good_line"]["min_words"], 1)
+    _check_range("junk.heuristics.good_line.long_min_marks", h["good_line"]["long_min_marks"], 0)
     for key in ("min_stopword_ratio", "min_alpha_ratio"):
         _check_range(f"junk.heuristics.good_line.{key}", h["good_line"][key], 0.0, 1.0)
     for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score", "good_offset"):

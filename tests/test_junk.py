@@ -2,8 +2,9 @@
 import pytest
 
 from pipeline.config import ConfigError, load_config
-from transforms.junk import (JunkRules, best_region, compile_heuristics, doc_ratios,
-                             effective_heuristics, line_decisions, ratio_verdict, strip_junk)
+from transforms.junk import (JunkRules, best_region, classify, compile_heuristics, doc_ratios,
+                             effective_heuristics, line_decisions, line_features, ratio_verdict,
+                             strip_junk)
 
 P1 = ("The minister said on Tuesday that the new budget would raise spending on schools and "
       "hospitals across the country by a large margin.")
@@ -146,7 +147,7 @@ def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
     assert "Rail" not in clean and "Schools" in clean and P1 in clean and P2 in clean
 
 
-def test_dateline_and_byline_heuristics_when_enabled():
+def test_dateline_and_byline_heuristics():
     # good_offset=0: with the default offset a 21-word paragraph after a bad (second) dateline
     # scores less than the line's penalty and falls outside the region, which is not tested here
     junk = load_config(overrides=["junk.heuristics.dateline.enabled=true",
@@ -158,7 +159,10 @@ def test_dateline_and_byline_heuristics_when_enabled():
     verdicts = line_decisions(lines, h)
     assert verdicts[1] == "byline" and verdicts[2] == "dateline" and verdicts[5] == "dateline"
     assert verdicts[0] is None and verdicts[3] is None and verdicts[6] is None
-    assert line_decisions(lines, compile_heuristics(effective_heuristics(load_config()["junk"])))[1] is None
+    # on by default (news): the same lines go; switched off they stay
+    assert line_decisions(lines, compile_heuristics(effective_heuristics(load_config()["junk"]))) == verdicts
+    off = load_config(overrides=["junk.disable=[dateline, byline]"])["junk"]
+    assert line_decisions(lines, compile_heuristics(effective_heuristics(off)))[1:3] == [None, None]
 
 
 # ------------------------------------------------------------------ per-page decisions (issue 3)
@@ -312,6 +316,17 @@ def test_cookie_banner_goes_but_prose_about_cookies_stays():
     assert _decide([P1, P2, consent, P3])[0][2] == "cookie_banner"
 
 
+def test_a_long_line_without_any_sentence_mark_is_no_prose():
+    tags = " ".join(["budget", "schools", "hospitals", "parliament", "election", "tax", "growth"] * 5)  # 35 words
+    unended = P1.rstrip(".") + " and " + P2.rstrip(".")   # 41 words with a comma, no end mark
+    h = compile_heuristics(effective_heuristics(load_config()["junk"]))
+    assert classify(tags, line_features(tags), h) == ("weak", "no_terminal_punct")
+    assert classify(unended, line_features(unended), h)[0] == "good"
+    off = compile_heuristics(effective_heuristics(load_config(
+        overrides=["junk.heuristics.good_line.long_min_marks=0"])["junk"]))
+    assert classify(tags, line_features(tags), off)[0] == "good"
+
+
 def test_a_caption_repeated_above_the_body_is_kept_once():
     caption = "The minister, left, shakes hands with the mayor in the city hall on Tuesday."
     body = " ".join([P1, P2])   # one paragraph of 41 words: the body starts here
@@ -333,7 +348,8 @@ STAMPED = ["Nick A", "2 days ago at 07:47 am", "I think we will see similar upda
 @pytest.mark.parametrize("preset", ["news", "aggressive"])
 def test_stamp_list_cuts_stamped_comments_after_the_body(preset):
     body = [P1, P2, P3, P1.replace("minister", "mayor"), P2.replace("Opposition", "Business")]  # 107 words
-    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0"]   # news: only chrome-heavy pages
+    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0",   # news: only chrome-heavy pages
+          "junk.heuristics.dateline.enabled=false"]   # else the stamp lines themselves go as dateline
     h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
     verdicts = line_decisions([*body, *STAMPED], h)
     assert verdicts[:5] == [None] * 5
@@ -356,7 +372,8 @@ def test_stamp_list_keeps_a_list_of_posts_as_long_as_the_body():
     posts = []
     for k in range(3):   # a blog page: three dated posts of the body's length
         posts += [f"Posted on March {k + 2}, 2005", P1, P2, P3]
-    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0", "junk.heuristics.stamp_list.min_body_words=50"]
+    on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0", "junk.heuristics.stamp_list.min_body_words=50",
+          "junk.heuristics.dateline.enabled=false"]
     verdicts, _ = _decide([P1, P2, P3, *posts], on)
     assert "stamped_list" not in verdicts
     # thread_page (news) also keeps stamped items that are the bulk of the page

@@ -332,6 +332,9 @@ def _hard_hit(line, low, feats, h):
     return None
 
 
+SENTENCE_MARKS = ",;:.!?"  # good_line.long_min_marks: prose without an end still has these
+
+
 def classify(line, feats, h):
     """Class of one line under heuristics ``h``: ``(cls, rule)`` with cls good / weak / bad."""
     low = line.lower()
@@ -340,7 +343,8 @@ def classify(line, feats, h):
         return "bad", hit
     good = h["good_line"]
     long_enough = feats["words"] >= good["min_words"]
-    very_long = feats["words"] >= good["long_words"]
+    very_long = feats["words"] >= good["long_words"] and (
+        feats["terminal"] or sum(map(line.count, SENTENCE_MARKS)) >= good["long_min_marks"])
     if (long_enough and (feats["terminal"] or very_long) and feats["stop"] >= good["min_stopword_ratio"]
             and feats["alpha"] >= good["min_alpha_ratio"]):
         return "good", None
