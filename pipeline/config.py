@@ -245,6 +245,7 @@ def validate_junk(junk):
         _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
         if key in PATTERN_HEURISTICS:
             _check_range(f"junk.heuristics.{key}.weak_first", h[key]["weak_first"], 0)
+            _check_range(f"junk.heuristics.{key}.max_hits", h[key]["max_hits"], 1)
         elif key != "cookie_banner":
             _check_range(f"junk.heuristics.{key}.min_body_words", h[key]["min_body_words"], 0)
     if not all(isinstance(p, str) and p for p in h["policy_line"]["phrases"]):

@@ -163,6 +163,12 @@ def test_dateline_and_byline_heuristics():
     assert line_decisions(lines, compile_heuristics(effective_heuristics(load_config()["junk"]))) == verdicts
     off = load_config(overrides=["junk.disable=[dateline, byline]"])["junk"]
     assert line_decisions(lines, compile_heuristics(effective_heuristics(off)))[1:3] == [None, None]
+    # more than max_hits (4) bylines on a page are a list's items (a book list, posts): kept
+    books = [f"{title}\nby Jane Author {k}" for k, title in enumerate(HEADLINES[:5])]
+    verdicts, _ = _decide([P1, *"\n".join(books).split("\n"), P2, P3])
+    assert "byline" not in verdicts
+    verdicts, _ = _decide([P1, *"\n".join(books[:4]).split("\n"), P2, P3])
+    assert verdicts.count("byline") == 4
 
 
 # ------------------------------------------------------------------ per-page decisions (issue 3)

@@ -13,6 +13,7 @@ Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeo
 that times out sends the document to ``rejected`` with the rule's name instead of stalling.
 """
 import copy
+from collections import Counter
 
 import apache_beam as beam
 import regex
@@ -454,11 +455,14 @@ def line_decisions(lines, h, stats=None):
     classified = [classify(line, f, h) for line, f in zip(lines, feats)]
     if any(rule in PATTERN_HEURISTICS for _, rule in classified):
         # a dateline / byline pattern only applies on pages below its max_page_prose_share
-        # (a chrome-heavy news page); on a prose page the line is classified as if unmatched
+        # (a chrome-heavy news page) and hitting at most max_hits lines (more are the stamps of
+        # a list's items: posts, comments, listings); else the line is classified as if unmatched
         base = [c if r not in PATTERN_HEURISTICS else "weak" for c, r in classified]
         share = _prose_share(base, feats)
+        counts = Counter(rule for _, rule in classified if rule in PATTERN_HEURISTICS)
         for i, (c, rule) in enumerate(classified):
-            if rule in PATTERN_HEURISTICS and share >= h[rule].get("max_page_prose_share", 1.0):
+            if rule in PATTERN_HEURISTICS and (share >= h[rule].get("max_page_prose_share", 1.0)
+                                               or counts[rule] > h[rule].get("max_hits", 10 ** 9)):
                 classified[i] = classify(lines[i], feats[i], dict(h, **{k: {"enabled": False}
                                                                        for k in PATTERN_HEURISTICS}))
     out = [rule if cls == "bad" else None for cls, rule in classified]
