@@ -559,13 +559,13 @@ def repeated_above_body(lines, feats, out, min_words, body_words):
     >>> repeated_above_body(lines, feats, [None] * 5, 2, 25)
     [0]
     """
-    kept = [i for i in range(len(lines)) if out[i] is None]
+    kept = [i for i, verdict in enumerate(out) if verdict is None]
     body = next((i for i in kept if feats[i]["words"] >= body_words), 0)  # none: nothing is above it
-    last = {}
-    for i in kept:
-        last[" ".join(lines[i].split())] = i
-    return [i for i in kept if i < body and feats[i]["words"] >= min_words
-            and last[" ".join(lines[i].split())] != i]
+    above = [i for i in kept if i < body and feats[i]["words"] >= min_words]
+    if not above:
+        return []
+    last = {lines[i]: i for i in kept if i >= above[0]}  # lines are stripped, spaces already tidied
+    return [i for i in above if last[lines[i]] != i]
 
 
 # Region-end markers: a short line after enough body text that starts a section which is not
