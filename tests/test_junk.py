@@ -455,6 +455,20 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     ("Teachers rally at the Statehouse in Indianapolis, Tuesday. (AP Photo/Michael Conroy)", "photo_caption"),
     ("Photo by Jason Kempin/Getty Images", "photo_caption"), ("Getty Images", "photo_caption"),
     ("The hunter ate a rabbit he had killedCredit: Getty - Contributor", "photo_caption"),
+    ("The plague wiped out half of Europe in the 14th century (Image: GETTY)", "photo_caption"),
+    ("(Image credit: Blue Origin)", "photo_caption"), ("Photo: Gene J. Puskar", "photo_caption"),
+    ("Image copyright EPA", "photo_caption"), ("Victor N. Burton Submitted photo", "photo_caption"),
+    ("2of4A shopper looks at extension cords at the hardware store.", "gallery_widget"),
+    ("Image 1 of / 8", "gallery_widget"), ("READ MORE: China plague outbreak confirmed", "teaser_link"),
+    ("Related: SpaceX's Starship in Pictures", "teaser_link"), ("See also: 5 things to know", "teaser_link"),
+    ("Phil Helsel is a reporter for NBC News.", "author_bio"),
+    ("Like this story? Share it with a friend!", "share_prompt"), ("Sharing is caring!", "share_prompt"),
+    ("Click here to get the Fox News app", "app_promo"), ("Suka Memuat...", "like_widget"),
+    ("Share this on Twitter", "share_bar"), ("Compartilhar Imprimir", "share_bar"), ("0shares", "share_bar"),
+    ("Publicidade", "advertisement"), ("Continue Reading Below", "advertisement"),
+    ("No spam, we promise. You can unsubscribe at any time.", "newsletter_promo"),
+    ("Subscribe No thanks", "newsletter_promo"),
+    ("This copy is for your personal, non-commercial use only.", "policy_line"),
 ])
 def test_widget_lines_are_removed_by_their_rule(line, rule):
     clean, hits, removed = _clean("\n".join([P1, line, P2]))
@@ -464,7 +478,12 @@ def test_widget_lines_are_removed_by_their_rule(line, rule):
 @pytest.mark.parametrize("line", ["Close to the border, the river floods every spring.", "Home",
                                   "Subscribers will pay more from January.", "Next year the post office closes.",
                                   "The photo agency Getty Images said it would appeal the ruling.",
-                                  "Reporters from AP and Reuters were at the scene when the police arrived."])
+                                  "Reporters from AP and Reuters were at the scene when the police arrived.",
+                                  "Read more: the council publishes its minutes online.",
+                                  "He submitted photo evidence to the court on Monday.",
+                                  "The photo: it was taken in 1990 by her brother.",
+                                  "Jane Doe is a nurse who has worked at the hospital for ten years.",
+                                  "The app was downloaded two million times in its first week."])
 def test_widget_rules_leave_body_lines_alone(line):
     clean, _, _ = _clean("\n".join([P1, line, P2]))
     assert line in clean
