@@ -45,6 +45,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.components import ConnectedComponents
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
+from transforms.streams import as_streams, stream_label
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -237,11 +238,14 @@ def _pair_ends(pair):
 
 
 def _prints_to_pairs(doc_joined):
-    """(id, {'pair': [(a, b), ...], 'fp': [prints]}) -> ((a, b), prints) for each candidate pair."""
+    """(id, {'pair': [(a, b), ...], 'fp': [prints], 'fp2': [], ...}) -> ((a, b), prints) for
+    each candidate pair (the fingerprints come in one of the 'fp' inputs, one per stream)."""
     _, joined = doc_joined
-    if not joined["fp"] or not joined["pair"]:
+    if not joined["pair"]:
         return
-    prints = joined["fp"][0]
+    prints = next((values[0] for tag, values in joined.items() if tag != "pair" and values), None)
+    if prints is None:
+        return
     for pair in joined["pair"]:
         yield pair, prints
 
@@ -257,7 +261,8 @@ def _pair_jaccard(pair_prints, threshold):
 
 
 class ExactVerify(beam.PTransform):
-    """(PCollection[(a, b)], PCollection[(id, fingerprint bytes)]) -> verified ((a, b), jaccard).
+    """(PCollection[(a, b)], PCollection[(id, fingerprint bytes)] or a tuple of them) ->
+    verified ((a, b), jaccard).
 
     Fingerprints are the bytes of the sorted uint64 arrays of ``Signer.sign``.
 
@@ -271,7 +276,10 @@ class ExactVerify(beam.PTransform):
 
     def expand(self, pcolls):
         pairs, prints = pcolls
-        return ({"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends), "fp": prints}
+        inputs = {"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends)}
+        inputs.update((stream_label("fp", i), stream)
+                      for i, stream in enumerate(as_streams(prints)))
+        return (inputs
                 | "JoinPrints" >> beam.CoGroupByKey()
                 | "PrintsToPairs" >> beam.FlatMap(_prints_to_pairs)
                 | "GroupPairPrints" >> beam.GroupByKey()
@@ -435,7 +443,8 @@ class _Tagged(beam.DoFn):
 
 
 class DedupDecisions(beam.PTransform):
-    """PCollection[doc] -> (PCollection[(doc_id, decision)], stats PCollection[dict]).
+    """PCollection[doc] (or a tuple of them, ``records.as_streams``) ->
+    (PCollection[(doc_id, decision)], stats PCollection[dict]).
 
     Only documents in a cluster of two or more get a decision (see :func:`emit_decisions`);
     everything here is small (ids, hashes, signatures, fingerprints): the documents are
@@ -451,9 +460,14 @@ class DedupDecisions(beam.PTransform):
 
     def expand(self, docs):
         cfg = self.cfg
-        p = docs.pipeline
-        signed = docs | "Sign" >> beam.ParDo(SignDocs(cfg)).with_outputs("prints", main="signed")
-        grouped = (signed.signed
+        streams = as_streams(docs)
+        p = streams[0].pipeline
+        signed = [stream | stream_label("Sign", i) >> beam.ParDo(SignDocs(cfg)).with_outputs(
+            "prints", main="signed") for i, stream in enumerate(streams)]
+        by_hash = (signed[0].signed if len(signed) == 1 else
+                   [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
+        prints = tuple(s.prints for s in signed)
+        grouped = (by_hash
                    | "GroupExactCopies" >> beam.GroupByKey()
                    | "PickExactRep" >> beam.ParDo(_Tagged(group_exact)).with_outputs(
                        "members", main="reps"))
@@ -468,7 +482,7 @@ class DedupDecisions(beam.PTransform):
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
             candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
-            edges = (candidates, signed.prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+            edges = (candidates, prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
         else:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 candidate_pairs, cfg["threshold"], cfg["max_bucket_size"])).with_outputs("stats", main="pairs")

@@ -20,11 +20,12 @@ import json
 
 import apache_beam as beam
 
+from transforms.read import ReadFile
 from transforms.records import REJECTED, make_rejected
 
 POLICIES = ("qualify", "reject")
 STAGE = "ids"
-DOC, REJ = "doc", "rejected"
+DOC, REJ = "doc", REJECTED
 RENAMED = "_renamed"  # transient mark of a record whose id pass 1 changed
 
 
@@ -155,8 +156,40 @@ def _split(tagged):
         yield beam.pvalue.TaggedOutput(REJECTED, record)
 
 
+class ReadFileRecords(ReadFile):
+    """``transforms.read.ReadFile`` with its documents and rejections in one output, as
+    ``(kind, record)`` pairs (kind 'doc' or 'rejected')."""
+
+    def process(self, spec):
+        for out in super().process(spec):
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield REJ, out.value
+            else:
+                yield DOC, out
+
+
+class ReadRecords(beam.PTransform):
+    """List of input specs -> PCollection[(kind, record)]: what ``transforms.read.ReadDocuments``
+    reads (same steps), documents and rejections in one PCollection, so that
+    :class:`AssignUniqueIds` groups them with no Flatten first (the in-process runner would
+    copy every document once more)."""
+
+    def __init__(self, specs, input_cfg):
+        super().__init__()
+        self.specs = specs
+        self.cfg = input_cfg
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "ListFiles" >> beam.Create(self.specs)
+                | "SpreadFiles" >> beam.Reshuffle()
+                | "ReadFiles" >> beam.ParDo(ReadFileRecords(self.cfg)))
+
+
 class AssignUniqueIds(beam.PTransform):
-    """(docs, rejected) -> DoOutputsTuple(docs, rejected) with every id unique (see module doc)."""
+    """(docs, rejected), or one PCollection of ``(kind, record)`` pairs
+    (:class:`ReadRecords`) -> DoOutputsTuple(docs, rejected) with every id unique
+    (see module doc)."""
 
     def __init__(self, policy="qualify"):
         super().__init__()
@@ -165,11 +198,14 @@ class AssignUniqueIds(beam.PTransform):
         self.policy = policy
 
     def expand(self, pcolls):
-        docs, rejected = pcolls
         policy = self.policy
-        tagged = ((docs | "TagDocs" >> beam.Map(lambda d: (d["id"], (DOC, d))),
-                   rejected | "TagRejected" >> beam.Map(lambda r: (r["id"], (REJ, r))))
-                  | "AllRead" >> beam.Flatten())
+        if isinstance(pcolls, tuple):
+            docs, rejected = pcolls
+            tagged = ((docs | "TagDocs" >> beam.Map(lambda d: (d["id"], (DOC, d))),
+                       rejected | "TagRejected" >> beam.Map(lambda r: (r["id"], (REJ, r))))
+                      | "AllRead" >> beam.Flatten())
+        else:
+            tagged = pcolls | "KeyById" >> beam.Map(lambda kind_record: (kind_record[1]["id"], kind_record))
         first = (tagged
                  | "GroupById" >> beam.GroupByKey()
                  | "ResolveIds" >> beam.FlatMapTuple(
