@@ -196,6 +196,7 @@ class DeepSum(beam.CombineFn):
         return acc
 
 
+@beam.typehints.with_output_types(beam.typehints.Any)  # nested dicts: never a typed MapCoder
 class BundleStats(beam.DoFn):
     """record -> nothing per record; once per bundle, the sum (``deep_add``) of
     ``stats_of(record)`` over the bundle's records. The stats Flatten and ``DeepSum`` then
