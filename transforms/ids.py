@@ -20,7 +20,7 @@ import json
 
 import apache_beam as beam
 
-from transforms.read import ReadFile
+from transforms.read import ReadDocuments, ReadFile
 from transforms.records import REJECTED, make_rejected
 
 POLICIES = ("qualify", "reject")
@@ -118,14 +118,16 @@ _TAKEN = None  # stands, in the second grouping, for a record that kept its orig
 def _key_by_final_id(tagged):
     """Pass 2 input: a record pass 1 did not rename always keeps its id (it sorts first in
     ``resolve_collisions`` and no other unrenamed record has that id), so it goes straight
-    to the 'kept' output and only a small ``(id, _TAKEN)`` marker is shuffled; a renamed
-    record is shuffled whole under its new id."""
+    to the 'kept' output and only a small ``(id, _TAKEN)`` marker is shuffled, and only when
+    the id holds a '#': every id pass 1 gives (:func:`qualified_id`) does, so an id without
+    one can meet no renamed record; a renamed record is shuffled whole under its new id."""
     record = tagged[1]
     if record.get(RENAMED):
         yield record["id"], tagged
     else:
         yield beam.pvalue.TaggedOutput("kept", tagged)
-        yield record["id"], _TAKEN
+        if "#" in record["id"]:
+            yield record["id"], _TAKEN
 
 
 class _KeyByFinalId(beam.DoFn):
@@ -168,16 +170,11 @@ class ReadFileRecords(ReadFile):
                 yield DOC, out
 
 
-class ReadRecords(beam.PTransform):
+class ReadRecords(ReadDocuments):
     """List of input specs -> PCollection[(kind, record)]: what ``transforms.read.ReadDocuments``
     reads (same steps), documents and rejections in one PCollection, so that
     :class:`AssignUniqueIds` groups them with no Flatten first (the in-process runner would
     copy every document once more)."""
-
-    def __init__(self, specs, input_cfg):
-        super().__init__()
-        self.specs = specs
-        self.cfg = input_cfg
 
     def expand(self, pbegin):
         return (pbegin
