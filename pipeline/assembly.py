@@ -10,16 +10,16 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.boilerplate import RemoveBoilerplate
+from transforms.boilerplate import BoilerplateStreams
 from transforms.dedup import DedupDecisions
 from transforms.filter import FilterDocs
-from transforms.ids import AssignUniqueIds
+from transforms.ids import AssignUniqueIds, ReadRecords
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
-from transforms.read import ReadDocuments
 from transforms.records import REJECTED
-from transforms.write import (REJECTED_FIELDS, DeepSum, WriteCorpus, WriteJsonlShards,
-                              junk_stats, rejected_stats)
+from transforms.streams import each_stream
+from transforms.write import (REJECTED_FIELDS, BundleStats, DeepSum, WriteCorpus,
+                              WriteJsonlShards, junk_stats, read_stats, rejected_stats)
 
 JOB_STATS = "_job_stats.json"
 OUTPUT_PREFIXES = ("clean", "duplicates", "rejected", "removed")
@@ -40,43 +40,48 @@ def _write_json(path, payload):
         handle.write(json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"))
 
 
+def _stats_per_bundle(streams, label, stats_of):
+    """``stats_of`` summed per bundle over every stream (``write.BundleStats``), as a tuple of
+    PCollections of counter dicts."""
+    return each_stream(streams, label, lambda: beam.ParDo(BundleStats(stats_of)))
+
+
 def build(pipeline, cfg, specs, output_dir, num_shards):
-    """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``."""
+    """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``.
+
+    After the boilerplate stage the documents travel as streams (``transforms.streams``):
+    those without candidate lines and the rebuilt ones, never flattened, up to the groupings
+    that take each stream as an input (exact copies, fingerprints, shards).
+    """
     compress = cfg["output"]["compress"]
-    read = pipeline | "Read" >> ReadDocuments(specs, cfg["input"])
-    ids = ((read.docs, read[REJECTED])
-           | "UniqueIds" >> AssignUniqueIds(cfg["input"].get("duplicate_ids", "qualify")))
-    docs = ids.docs
-    normalized = docs | "Normalize" >> Normalize(cfg["normalize"])
+    records = pipeline | "Read" >> ReadRecords(specs, cfg["input"])
+    ids = records | "UniqueIds" >> AssignUniqueIds(cfg["input"].get("duplicate_ids", "qualify"))
+    normalized = ids.docs | "Normalize" >> Normalize(cfg["normalize"])
     keep_removed = cfg["output"]["write_removed"]  # removed lines travel only when written
     cleaned = normalized | "StripJunk" >> StripJunk(dict(cfg["junk"], keep_removed=keep_removed))
-    stripped = cleaned.docs | "Boilerplate" >> RemoveBoilerplate(cfg["junk"]["boilerplate"], keep_removed)
-    filtered = stripped | "Filter" >> FilterDocs(cfg["filter"])
+    stripped = cleaned.docs | "Boilerplate" >> BoilerplateStreams(cfg["junk"]["boilerplate"], keep_removed)
+    filtered = each_stream(stripped, "Filter", lambda: FilterDocs(cfg["filter"]))
+    kept = tuple(f.docs for f in filtered)
     if cfg["dedup"]["enabled"]:
-        decisions, dedup_stats = filtered.docs | "Dedup" >> DedupDecisions(cfg["dedup"])
+        decisions, dedup_stats = kept | "Dedup" >> DedupDecisions(cfg["dedup"])
     else:
         decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
-    rejected = ((ids[REJECTED], cleaned[REJECTED], filtered[REJECTED])
-                | "AllRejected" >> beam.Flatten())
+    rejected = (ids[REJECTED], cleaned[REJECTED]) + tuple(f[REJECTED] for f in filtered)
 
-    corpus_stats = ((filtered.docs, decisions)
+    corpus_stats = ((kept, decisions)
                     | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress))
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
     if cfg["output"]["write_removed"]:
-        (stripped | "RemovedLines" >> beam.FlatMap(_removed_lines)
+        (each_stream(stripped, "RemovedLines", lambda: beam.FlatMap(_removed_lines))
          | "WriteRemoved" >> WriteJsonlShards(output_dir, "removed", num_shards,
                                               ("doc_id", "rule", "line"), compress))
 
-    partial = (
-        read.docs | "CountReadDocs" >> beam.Map(lambda _: {"counts": {"read": 1}}),
-        read[REJECTED] | "CountReadRejected" >> beam.Map(lambda _: {"counts": {"read": 1}}),
-        stripped | "JunkStats" >> beam.Map(junk_stats),
-        corpus_stats,
-        rejected | "RejectedStats" >> beam.Map(rejected_stats),
-        dedup_stats,
-    )
+    partial = (_stats_per_bundle(records, "ReadStats", read_stats)
+               + _stats_per_bundle(stripped, "JunkStats", junk_stats)
+               + _stats_per_bundle(rejected, "RejectedStats", rejected_stats)
+               + (corpus_stats, dedup_stats))
     (partial
      | "AllStats" >> beam.Flatten()
      | "SumStats" >> beam.CombineGlobally(DeepSum())

@@ -1,10 +1,13 @@
 """Corpus-level boilerplate: a real Beam pipeline (FnApiRunner) over small inline documents."""
+from collections import Counter
+
 import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.boilerplate import RemoveBoilerplate, candidate_lines, group_of, normalize_line
+from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, candidate_lines, group_of,
+                                    normalize_line, rebuild, rebuild_without)
 
 CFG = {"enabled": True, "min_docs": 3, "max_words": 12, "group_by": "none", "site_field": "url"}
 BODY = "Body sentence number {i} talks about a distinct topic of its own at some length."
@@ -59,3 +62,40 @@ def test_pure_helpers():
     assert len(keys) == 1 and keys[0][1] == ("x", 0)  # repeated line counted once, long line skipped
     assert group_of(doc, "site") == "site.org" and group_of(doc, "source") == "s"
     assert group_of({"source": "s", "meta": {}}, "site") == "s"
+
+
+def _reference_boilerplate(docs, cfg):
+    """RemoveBoilerplate in plain Python: count each line key's documents over the corpus,
+    then ``rebuild`` every document with the occurrences seen in fewer than min_docs."""
+    occurrences = {d["id"]: list(candidate_lines(d, cfg["max_words"], cfg["group_by"])) for d in docs}
+    counts = Counter(key for occ in occurrences.values() for key, _ in occ)
+    return {d["id"]: rebuild(d, [i for key, (_, i) in occurrences[d["id"]] if counts[key] < cfg["min_docs"]],
+                             cfg["max_words"], True) for d in docs}
+
+
+def test_streams_give_the_plain_python_result_and_only_plain_documents_skip_the_join():
+    """The two streams of BoilerplateStreams (documents without candidate lines, untouched;
+    the rebuilt others, joined with the lines to remove) hold exactly what rebuilding every
+    document with the lines to keep gives, each document once."""
+    shared = ["Subscribe to our newsletter", "Share this article", "Posted 3 hours ago"]
+    docs = [_doc(i, [shared[i % 3], shared[(i + 1) % 3], "Only in doc %d here" % i,
+                     shared[i % 3]]) for i in range(9)]                      # shared lines, a repeat
+    docs += [{"id": f"p{i}", "source": "a.jsonl", "meta": {},
+              "text": BODY.format(i=i) + "\n\n" + BODY.format(i=i + 1)} for i in range(3)]  # no candidates
+    docs.append(_doc(20, ["One more line here", "Share this article!"]))
+    expected = _reference_boilerplate(docs, CFG)
+    assert sum(expected[d["id"]] != d for d in docs) >= 9                 # the fixture removes lines
+    with TestPipeline(runner=FnApiRunner()) as p:
+        plain, rebuilt = p | beam.Create(docs) | BoilerplateStreams(CFG)
+        assert_that(plain | "PlainIds" >> beam.Map(lambda d: d["id"]), equal_to(["p0", "p1", "p2"]),
+                    label="PlainAreTheDocsWithoutCandidates")
+        both = (plain, rebuilt) | beam.Flatten() | beam.Map(lambda d: (d["id"], d))
+        assert_that(both, equal_to(sorted(expected.items())), label="SameAsReference")
+
+
+def test_rebuild_without_equals_rebuild_with_the_kept_occurrences():
+    doc = _doc(1, ["Menu", "Share this", "menu", "Share this", "A short line", "word " * 20])
+    occurrences = [i for _, (_, i) in candidate_lines(doc, 12, "none")]
+    for removed in ([], occurrences[:1], occurrences[1:], occurrences):
+        kept = [i for i in occurrences if i not in removed]
+        assert rebuild_without(doc, removed, 12, "none", "url", True) == rebuild(doc, kept, 12, True)

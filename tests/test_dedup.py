@@ -152,9 +152,9 @@ def _pairwise(got, check):
 def test_candidate_pairs_cap_is_linear():
     signer = Signer(128, 1, "affine32", "xxh3")
     sig = signer.signature(shingles(words(0, 50), 5))
-    bucket = ("k", [(f"d{k}", sig) for k in range(50)])
-    full = [x for x in candidate_pairs(bucket, 0.5, 100)]
-    capped = [x for x in candidate_pairs(bucket, 0.5, 10)]
+    bucket = ("k", [(f"d{k}", sig.tobytes()) for k in range(50)])
+    full = [x for x in candidate_pairs(bucket, 0.5, 100, sig.dtype.str)]
+    capped = [x for x in candidate_pairs(bucket, 0.5, 10, sig.dtype.str)]
     assert len(full) == 50 * 49 // 2
     pairs = [x for x in capped if isinstance(x, tuple)]
     assert len(pairs) == 49 and all(a == "d0" for (a, _), _ in pairs)
@@ -175,17 +175,18 @@ def test_band_batches_give_the_buckets_of_a_plain_grouping(partitions, flush_doc
     yields exactly the buckets of two or more members that grouping every band key gives."""
     monkeypatch.setattr(BandBatches, "FLUSH_DOCS", flush_docs)
     signer = Signer(128, 1, "affine32", "xxh3")
-    reps = [(d["id"], {"sig": signer.signature(shingles(d["text"], 5)) if d["text"][0] == "w" else None})
+    reps = [(d["id"], {"sig": signer.signature(shingles(d["text"], 5)).tobytes() if d["text"][0] == "w" else None})
             for d in DOCS]
+    band_bytes = 5 * signer.empty.itemsize
     plain = defaultdict(list)
     for rep in reps:
-        for key, member in band_keys(rep, 25, 5, False):
+        for key, member in band_keys(rep, 25, band_bytes, False):
             plain[key].append(member)
     expected = [(key, sorted(members)) for key, members in plain.items() if len(members) > 1]
     assert expected  # the fixture has near and exact copies
     with TestPipeline(runner=FnApiRunner()) as p:
         got = (p | beam.Create(reps)
-               | beam.ParDo(BandBatches(25, 5, False, partitions))
+               | beam.ParDo(BandBatches(25, band_bytes, False, partitions))
                | beam.GroupByKey()
                | beam.FlatMap(partition_buckets)
                | beam.MapTuple(lambda key, members: (key, sorted(members))))

@@ -130,18 +130,27 @@ def _doc(rid, source, pos, text="t"):
     return {"id": rid, "source": source, "pos": pos, "text": text, "meta": {}}
 
 
-def test_duplicate_id_reject_policy_and_collisions_in_the_graph():
-    """The ids stage alone: reject policy, rejected-record ids, a qualified id that already exists."""
+def _ids_input(p, docs, rejected, form):
+    """The ids stage's input: (docs, rejected) PCollections, or one of (kind, record) pairs."""
+    if form == "pair":
+        return p | "D" >> beam.Create(docs), p | "R" >> beam.Create(rejected)
+    return p | "KR" >> beam.Create([("doc", d) for d in docs] + [("rejected", r) for r in rejected])
+
+
+@pytest.mark.parametrize("form", ["pair", "records"])
+def test_duplicate_id_reject_policy_and_collisions_in_the_graph(form):
+    """The ids stage alone: reject policy, rejected-record ids, a qualified id that already
+    exists, an id with '#' that meets nobody; same result for both input forms."""
     docs = [_doc("x", "b.jsonl", 1), _doc("x", "a.jsonl", 9), _doc("x", "a.jsonl", 3),
-            _doc("a.jsonl#x#2", "c.jsonl", 1), _doc("y", "a.jsonl", 4)]
+            _doc("a.jsonl#x#2", "c.jsonl", 1), _doc("y", "a.jsonl", 4), _doc("b#q", "c.jsonl", 2)]
     rej = [{"id": "x", "source": "z.jsonl", "pos": 2, "stage": "read", "reason": "text_not_string",
             "detail": "d", "text": ""}]
     for order in (docs, docs[::-1]):
         with BeamTestPipeline(runner=FnApiRunner()) as p:
-            out = ((p | "D" >> beam.Create(order), p | "R" >> beam.Create(rej))
-                   | AssignUniqueIds("reject"))
+            out = _ids_input(p, order, rej, form) | AssignUniqueIds("reject")
             assert_that(out.docs | "DocIds" >> beam.Map(lambda d: (d["id"], d["source"], d["pos"])),
-                        equal_to([("x", "a.jsonl", 3), ("a.jsonl#x#2", "c.jsonl", 1), ("y", "a.jsonl", 4)]),
+                        equal_to([("x", "a.jsonl", 3), ("a.jsonl#x#2", "c.jsonl", 1), ("y", "a.jsonl", 4),
+                                  ("b#q", "c.jsonl", 2)]),
                         label="docs")
             assert_that(out[REJECTED] | beam.Map(lambda r: (r["id"], r["reason"])),
                         equal_to([("a.jsonl#x#2#dup1", "duplicate_id"), ("b.jsonl#x", "duplicate_id"),

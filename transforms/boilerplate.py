@@ -7,10 +7,13 @@ The C4 pattern, all inside the Beam graph (no driver-side set, no side input):
 2. ``CombinePerKey`` counts the distinct documents of each key (a lifted combiner, so a
    line found in millions of pages does not funnel through one worker);
 3. the counts are joined back to the occurrences (``CoGroupByKey`` on ``line_key``) and only
-   the occurrences of lines **to keep** (seen in fewer than ``min_docs`` documents) are
+   the occurrences of lines **to remove** (seen in ``min_docs`` documents or more: few) are
    emitted, keyed by document id;
-4. a second ``CoGroupByKey`` on the document id rebuilds each document: a candidate line
-   stays only if its index came back. Documents without candidate lines pass untouched.
+4. a second ``CoGroupByKey`` on the document id rebuilds each document that has candidate
+   lines: a candidate line goes when its first occurrence came back. A document none of whose
+   lines came back is passed on as it is, with no second look at its lines. Documents
+   without candidate lines skip that grouping: :class:`BoilerplateStreams` returns them as a
+   stream of their own, so the pipeline moves them through one shuffle fewer.
 
 Groups (``group_by``): ``none`` (whole corpus), ``source`` (the input file), or ``site``
 (host of the URL in ``meta[site_field]``, else the source), so a footer shared by one site's
@@ -132,27 +135,67 @@ def rebuild(doc, kept_indices, max_words, keep_removed):
     return out
 
 
-def _keep_occurrences(element, min_docs):
-    """From ``(key, {"count": [n], "occ": [(doc_id, index), ...]})`` emit the lines to keep."""
+class SplitByCandidates(beam.DoFn):
+    """doc -> main: its ``candidate_lines`` occurrences; 'keyed': ``(doc_id, doc)`` for a
+    document with candidate lines (it waits for the verdicts on them); 'plain': a document
+    without any (boilerplate removal cannot change it)."""
+
+    def __init__(self, max_words, group_by, site_field):
+        self.max_words, self.group_by, self.site_field = max_words, group_by, site_field
+
+    def process(self, doc):
+        yield from self._split(doc)  # (a helper keeps Beam's type inference off TaggedOutput)
+
+    def _split(self, doc):
+        occurrences = list(candidate_lines(doc, self.max_words, self.group_by, self.site_field))
+        if not occurrences:
+            yield beam.pvalue.TaggedOutput("plain", doc)
+            return
+        yield beam.pvalue.TaggedOutput("keyed", (doc["id"], doc))
+        yield from occurrences
+
+
+def _remove_occurrences(element, min_docs):
+    """From ``(key, {"count": [n], "occ": [(doc_id, index), ...]})`` emit the occurrences of
+    a line to remove (found in ``min_docs`` documents or more)."""
     _, grouped = element
-    count = sum(grouped["count"])
-    if count >= min_docs:
+    if sum(grouped["count"]) < min_docs:
         return
-    for doc_id, index in grouped["occ"]:
-        yield doc_id, index
+    yield from grouped["occ"]
 
 
-def _join_doc(element, max_words, keep_removed):
+def rebuild_without(doc, removed_indices, max_words, group_by, site_field, keep_removed):
+    """``rebuild`` given the indices of the occurrences to remove instead of those to keep.
+
+    The kept occurrences are the document's own ``candidate_lines`` minus the removed ones, so
+    the result is ``rebuild(doc, kept, ...)``; with nothing removed the document is returned
+    as it is (``rebuild`` keeps every candidate line whose first occurrence is kept, i.e. all
+    of them, unless two different lines of the document share a 128-bit BLAKE2b key).
+    """
+    removed = set(removed_indices)
+    if not removed:
+        return doc
+    kept = [index for _, (_, index) in candidate_lines(doc, max_words, group_by, site_field)
+            if index not in removed]
+    return rebuild(doc, kept, max_words, keep_removed)
+
+
+def _join_doc(element, max_words, group_by, site_field, keep_removed):
     _, grouped = element
     for doc in grouped["doc"]:
-        yield rebuild(doc, grouped["keep"], max_words, keep_removed)
+        yield rebuild_without(doc, grouped["drop"], max_words, group_by, site_field, keep_removed)
 
 
-class RemoveBoilerplate(beam.PTransform):
-    """PCollection[doc] -> PCollection[doc] without lines shared by >= ``min_docs`` documents.
+class BoilerplateStreams(beam.PTransform):
+    """PCollection[doc] -> ``(plain, rebuilt)``: a tuple of PCollections of documents that
+    together are :class:`RemoveBoilerplate`'s output. ``plain`` holds the documents without candidate
+    lines (untouched, never shuffled here); ``rebuilt`` the others, after the join on their
+    id. Keeping them apart saves the plain documents a shuffle: a consumer that groups
+    anyway (a ``CoGroupByKey``) takes both; a Flatten of the two costs the runner a copy.
 
     ``cfg`` is ``junk.boilerplate`` (``enabled``, ``min_docs``, ``max_words``, ``group_by``,
-    ``site_field``); ``keep_removed`` carries the removed lines for the audit file.
+    ``site_field``); ``keep_removed`` carries the removed lines for the audit file. Disabled,
+    the tuple is just ``(docs,)``.
     """
 
     def __init__(self, cfg, keep_removed=True):
@@ -163,18 +206,36 @@ class RemoveBoilerplate(beam.PTransform):
     def expand(self, docs):
         cfg = self.cfg
         if not cfg.get("enabled", True):
-            return docs
+            return (docs,)
         max_words, min_docs = cfg["max_words"], cfg["min_docs"]
         group_by, site_field = cfg["group_by"], cfg.get("site_field", "url")
-        occurrences = docs | "CandidateLines" >> beam.FlatMap(
-            candidate_lines, max_words, group_by, site_field)
+        split = docs | "CandidateLines" >> beam.ParDo(SplitByCandidates(
+            max_words, group_by, site_field)).with_outputs("keyed", "plain", main="occ")
+        occurrences = split.occ
         counts = (occurrences
                   | "One" >> beam.Map(lambda kv: (kv[0], 1))
                   | "DocsPerLine" >> beam.CombinePerKey(sum))
-        keep = ({"count": counts, "occ": occurrences}
+        drop = ({"count": counts, "occ": occurrences}
                 | "JoinCounts" >> beam.CoGroupByKey()
-                | "LinesToKeep" >> beam.FlatMap(_keep_occurrences, min_docs))
-        by_id = docs | "KeyById" >> beam.Map(lambda d: (d["id"], d))
-        return ({"doc": by_id, "keep": keep}
-                | "JoinDocs" >> beam.CoGroupByKey()
-                | "Rebuild" >> beam.FlatMap(_join_doc, max_words, self.keep_removed))
+                | "LinesToRemove" >> beam.FlatMap(_remove_occurrences, min_docs))
+        rebuilt = ({"doc": split.keyed, "drop": drop}
+                   | "JoinDocs" >> beam.CoGroupByKey()
+                   | "Rebuild" >> beam.FlatMap(_join_doc, max_words, group_by, site_field,
+                                               self.keep_removed))
+        return split.plain, rebuilt
+
+
+class RemoveBoilerplate(beam.PTransform):
+    """PCollection[doc] -> PCollection[doc] without lines shared by >= ``min_docs`` documents:
+    the two streams of :class:`BoilerplateStreams` flattened (same arguments)."""
+
+    def __init__(self, cfg, keep_removed=True):
+        super().__init__()
+        self.cfg = dict(cfg)
+        self.keep_removed = keep_removed
+
+    def expand(self, docs):
+        if not self.cfg.get("enabled", True):
+            return docs
+        streams = docs | "Streams" >> BoilerplateStreams(self.cfg, self.keep_removed)
+        return streams | "AllStreams" >> beam.Flatten()

@@ -45,6 +45,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.components import ConnectedComponents
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
+from transforms.streams import as_streams, stream_label
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -74,8 +75,22 @@ def rank_key(doc, policy):
     return (0 if value is not None else 1, "" if value is None else str(value), doc["id"])
 
 
+def signature_dtype(dedup_cfg):
+    """The numpy dtype (as a string, e.g. '<u4') of the signatures of a ``dedup`` config.
+
+    Signatures travel between stages as their raw bytes (``ndarray.tobytes``): Beam encodes
+    bytes as they are, whereas a numpy array is pickled and unpickled at every shuffle.
+    """
+    return Signer.from_config(dedup_cfg).empty.dtype.str
+
+
+def signature_array(raw, dtype):
+    """The signature array of raw signature bytes (read-only, no copy)."""
+    return np.frombuffer(raw, dtype=dtype)
+
+
 class SignDocs(beam.DoFn):
-    """doc -> main: (text hash, (id, rank, signature)); 'prints': (id, fingerprints) when
+    """doc -> main: (text hash, (id, rank, signature bytes)); 'prints': (id, fingerprints) when
     verifying exactly. Only these small records travel through deduplication: the documents
     themselves wait for the decisions at the write (``transforms.write.WriteCorpus``).
 
@@ -100,7 +115,8 @@ class SignDocs(beam.DoFn):
             if self.cfg["verify"] == "exact":
                 # raw bytes travel through the join with no pickling (a coder of their own)
                 yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints.tobytes()))
-        yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]), sig)
+        yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]),
+                                       None if sig is None else sig.tobytes())
 
 
 def group_exact(hash_members):
@@ -114,19 +130,19 @@ def group_exact(hash_members):
     yield rep_id, {"sig": sig, "rank": rank, "hash": digest, "copies": len(members)}
 
 
-def band_keys(id_info, bands, rows, with_signature=True):
-    """Yield ``(band key, member)`` for each LSH band of one signature: the key is the band
-    number (2 bytes) followed by the band's hash values, one flat ``bytes``; ``member`` is
-    ``(id, signature)``, or just the id when ``with_signature`` is false (exact verification
-    does not need the estimate, and 25 copies of a 512-byte signature per document are the
-    largest shuffle of the stage)."""
+def band_keys(id_info, bands, band_bytes, with_signature=True):
+    """Yield ``(band key, member)`` for each LSH band of one signature (raw bytes, see
+    :func:`signature_dtype`; a band is ``band_bytes`` of it: rows x the value size): the key
+    is the band number (2 bytes) followed by the band's hash values, one flat ``bytes``;
+    ``member`` is ``(id, signature)``, or just the id when ``with_signature`` is false (exact
+    verification does not need the estimate, and 25 copies of a 512-byte signature per
+    document are the largest shuffle of the stage)."""
     doc_id, info = id_info
-    sig = info["sig"]
-    if sig is None:
+    raw = info["sig"]
+    if raw is None:
         return
-    member = (doc_id, sig) if with_signature else doc_id
-    raw = sig.tobytes()
-    width = len(raw) // len(sig) * rows
+    member = (doc_id, raw) if with_signature else doc_id
+    width = band_bytes
     for b in range(bands):
         yield b.to_bytes(2, "big") + raw[b * width:(b + 1) * width], member
 
@@ -149,15 +165,15 @@ class BandBatches(beam.DoFn):
 
     FLUSH_DOCS = 10_000
 
-    def __init__(self, bands, rows, with_signature, partitions):
-        self.bands, self.rows, self.with_signature = bands, rows, with_signature
+    def __init__(self, bands, band_bytes, with_signature, partitions):
+        self.bands, self.band_bytes, self.with_signature = bands, band_bytes, with_signature
         self.partitions = partitions
 
     def start_bundle(self):
         self.batches, self.docs = defaultdict(list), 0
 
     def process(self, id_info):
-        for key, member in band_keys(id_info, self.bands, self.rows, self.with_signature):
+        for key, member in band_keys(id_info, self.bands, self.band_bytes, self.with_signature):
             self.batches[bucket_partition(key, self.partitions)].append((key, member))
         self.docs += 1
         if self.docs >= self.FLUSH_DOCS:
@@ -209,9 +225,9 @@ def bucket_pairs(bucket, max_bucket_size):
             yield ids[i], other
 
 
-def candidate_pairs(bucket, min_similarity, max_bucket_size):
+def candidate_pairs(bucket, min_similarity, max_bucket_size, sig_dtype):
     """Yield ``((id_a, id_b), estimated Jaccard)`` for pairs of one LSH bucket of
-    ``(id, signature)`` members at or above ``min_similarity`` (id_a < id_b).
+    ``(id, signature bytes)`` members at or above ``min_similarity`` (id_a < id_b).
 
     A bucket with more than ``max_bucket_size`` members only pairs each member with its
     smallest id (linear, not quadratic) and also yields the tagged stat ``oversized_buckets``.
@@ -221,7 +237,7 @@ def candidate_pairs(bucket, min_similarity, max_bucket_size):
     if len(members) < 2:
         return
     ids = [m[0] for m in members]
-    sigs = np.stack([m[1] for m in members])
+    sigs = np.stack([signature_array(m[1], sig_dtype) for m in members])
     oversized = len(members) > max_bucket_size
     if oversized:
         yield beam.pvalue.TaggedOutput("stats", {"dedup": {"oversized_buckets": 1}})
@@ -237,11 +253,14 @@ def _pair_ends(pair):
 
 
 def _prints_to_pairs(doc_joined):
-    """(id, {'pair': [(a, b), ...], 'fp': [prints]}) -> ((a, b), prints) for each candidate pair."""
+    """(id, {'pair': [(a, b), ...], 'fp': [prints], 'fp2': [], ...}) -> ((a, b), prints) for
+    each candidate pair (the fingerprints come in one of the 'fp' inputs, one per stream)."""
     _, joined = doc_joined
-    if not joined["fp"] or not joined["pair"]:
+    if not joined["pair"]:
         return
-    prints = joined["fp"][0]
+    prints = next((values[0] for tag, values in joined.items() if tag != "pair" and values), None)
+    if prints is None:
+        return
     for pair in joined["pair"]:
         yield pair, prints
 
@@ -257,7 +276,8 @@ def _pair_jaccard(pair_prints, threshold):
 
 
 class ExactVerify(beam.PTransform):
-    """(PCollection[(a, b)], PCollection[(id, fingerprint bytes)]) -> verified ((a, b), jaccard).
+    """(PCollection[(a, b)], PCollection[(id, fingerprint bytes)] or a tuple of them) ->
+    verified ((a, b), jaccard).
 
     Fingerprints are the bytes of the sorted uint64 arrays of ``Signer.sign``.
 
@@ -271,7 +291,10 @@ class ExactVerify(beam.PTransform):
 
     def expand(self, pcolls):
         pairs, prints = pcolls
-        return ({"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends), "fp": prints}
+        inputs = {"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends)}
+        inputs.update((stream_label("fp", i), stream)
+                      for i, stream in enumerate(as_streams(prints)))
+        return (inputs
                 | "JoinPrints" >> beam.CoGroupByKey()
                 | "PrintsToPairs" >> beam.FlatMap(_prints_to_pairs)
                 | "GroupPairPrints" >> beam.GroupByKey()
@@ -325,7 +348,7 @@ class PickHead(beam.CombineFn):
         return acc
 
 
-def assign_members(component_joined, policy, min_rep_similarity):
+def assign_members(component_joined, policy, min_rep_similarity, sig_dtype):
     """(component, {'head': [head], 'member': [(rep_id, info)]}) -> (rep_id, assignment) per member.
 
     Members are streamed (never sorted or held in a list), so a huge component does not need
@@ -336,7 +359,8 @@ def assign_members(component_joined, policy, min_rep_similarity):
     _, joined = component_joined
     _, head_id, head_sig, head_hash = joined["head"][0]
     for rep_id, info in joined["member"]:
-        sim = 1.0 if rep_id == head_id else estimated_jaccard(info["sig"], head_sig)
+        sim = 1.0 if rep_id == head_id else estimated_jaccard(
+            signature_array(info["sig"], sig_dtype), signature_array(head_sig, sig_dtype))
         if rep_id != head_id and policy == "representative" and sim < min_rep_similarity:
             head, head_h, sim = rep_id, info["hash"], 1.0
             yield beam.pvalue.TaggedOutput("stats", {"dedup": {"split_members": 1}})
@@ -435,7 +459,8 @@ class _Tagged(beam.DoFn):
 
 
 class DedupDecisions(beam.PTransform):
-    """PCollection[doc] -> (PCollection[(doc_id, decision)], stats PCollection[dict]).
+    """PCollection[doc] (or a tuple of them, ``records.as_streams``) ->
+    (PCollection[(doc_id, decision)], stats PCollection[dict]).
 
     Only documents in a cluster of two or more get a decision (see :func:`emit_decisions`);
     everything here is small (ids, hashes, signatures, fingerprints): the documents are
@@ -448,12 +473,18 @@ class DedupDecisions(beam.PTransform):
         super().__init__()
         self.cfg = dedup_cfg
         self.bands, self.rows = lsh_params(dedup_cfg["lsh_threshold"], dedup_cfg["num_perm"])
+        self.sig_dtype = signature_dtype(dedup_cfg)
 
     def expand(self, docs):
         cfg = self.cfg
-        p = docs.pipeline
-        signed = docs | "Sign" >> beam.ParDo(SignDocs(cfg)).with_outputs("prints", main="signed")
-        grouped = (signed.signed
+        streams = as_streams(docs)
+        p = streams[0].pipeline
+        signed = [stream | stream_label("Sign", i) >> beam.ParDo(SignDocs(cfg)).with_outputs(
+            "prints", main="signed") for i, stream in enumerate(streams)]
+        by_hash = (signed[0].signed if len(signed) == 1 else
+                   [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
+        prints = tuple(s.prints for s in signed)
+        grouped = (by_hash
                    | "GroupExactCopies" >> beam.GroupByKey()
                    | "PickExactRep" >> beam.ParDo(_Tagged(group_exact)).with_outputs(
                        "members", main="reps"))
@@ -461,17 +492,19 @@ class DedupDecisions(beam.PTransform):
         exact = cfg["verify"] == "exact"
         buckets = (reps
                    | "LshBandBatches" >> beam.ParDo(BandBatches(
-                       self.bands, self.rows, not exact, cfg["lsh_partitions"]))
+                       self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, not exact,
+                       cfg["lsh_partitions"]))
                    | "GroupPartitions" >> beam.GroupByKey()
                    | "Buckets" >> beam.FlatMap(partition_buckets))
         if exact:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
             candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
-            edges = (candidates, signed.prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+            edges = (candidates, prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
         else:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
-                candidate_pairs, cfg["threshold"], cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
+                candidate_pairs, cfg["threshold"], cfg["max_bucket_size"], self.sig_dtype)).with_outputs(
+                "stats", main="pairs")
             candidates = edges = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
         labels, violations = edges | "PairOnly" >> beam.Keys() | "Clusters" >> ConnectedComponents(
             cfg["max_cc_rounds"], fail_if_not_converged=True)
@@ -486,7 +519,7 @@ class DedupDecisions(beam.PTransform):
         assigned = ({"head": heads, "member": members}
                     | "JoinHeads" >> beam.CoGroupByKey()
                     | "AssignMembers" >> beam.ParDo(_Tagged(
-                        assign_members, cfg["cluster_policy"], cfg["min_rep_similarity"])
+                        assign_members, cfg["cluster_policy"], cfg["min_rep_similarity"], self.sig_dtype)
                     ).with_outputs("size", "stats", main="assign"))
         sizes = assigned.size | "ClusterSizes" >> beam.CombinePerKey(sum)
         assignments = (assigned.assign, labelled.single) | "AllAssignments" >> beam.Flatten()

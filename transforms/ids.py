@@ -20,11 +20,12 @@ import json
 
 import apache_beam as beam
 
+from transforms.read import ReadDocuments, ReadFile
 from transforms.records import REJECTED, make_rejected
 
 POLICIES = ("qualify", "reject")
 STAGE = "ids"
-DOC, REJ = "doc", "rejected"
+DOC, REJ = "doc", REJECTED
 RENAMED = "_renamed"  # transient mark of a record whose id pass 1 changed
 
 
@@ -117,14 +118,16 @@ _TAKEN = None  # stands, in the second grouping, for a record that kept its orig
 def _key_by_final_id(tagged):
     """Pass 2 input: a record pass 1 did not rename always keeps its id (it sorts first in
     ``resolve_collisions`` and no other unrenamed record has that id), so it goes straight
-    to the 'kept' output and only a small ``(id, _TAKEN)`` marker is shuffled; a renamed
-    record is shuffled whole under its new id."""
+    to the 'kept' output and only a small ``(id, _TAKEN)`` marker is shuffled, and only when
+    the id holds a '#': every id pass 1 gives (:func:`qualified_id`) does, so an id without
+    one can meet no renamed record; a renamed record is shuffled whole under its new id."""
     record = tagged[1]
     if record.get(RENAMED):
         yield record["id"], tagged
     else:
         yield beam.pvalue.TaggedOutput("kept", tagged)
-        yield record["id"], _TAKEN
+        if "#" in record["id"]:
+            yield record["id"], _TAKEN
 
 
 class _KeyByFinalId(beam.DoFn):
@@ -155,8 +158,35 @@ def _split(tagged):
         yield beam.pvalue.TaggedOutput(REJECTED, record)
 
 
+class ReadFileRecords(ReadFile):
+    """``transforms.read.ReadFile`` with its documents and rejections in one output, as
+    ``(kind, record)`` pairs (kind 'doc' or 'rejected')."""
+
+    def process(self, spec):
+        for out in super().process(spec):
+            if isinstance(out, beam.pvalue.TaggedOutput):
+                yield REJ, out.value
+            else:
+                yield DOC, out
+
+
+class ReadRecords(ReadDocuments):
+    """List of input specs -> PCollection[(kind, record)]: what ``transforms.read.ReadDocuments``
+    reads (same steps), documents and rejections in one PCollection, so that
+    :class:`AssignUniqueIds` groups them with no Flatten first (the in-process runner would
+    copy every document once more)."""
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "ListFiles" >> beam.Create(self.specs)
+                | "SpreadFiles" >> beam.Reshuffle()
+                | "ReadFiles" >> beam.ParDo(ReadFileRecords(self.cfg)))
+
+
 class AssignUniqueIds(beam.PTransform):
-    """(docs, rejected) -> DoOutputsTuple(docs, rejected) with every id unique (see module doc)."""
+    """(docs, rejected), or one PCollection of ``(kind, record)`` pairs
+    (:class:`ReadRecords`) -> DoOutputsTuple(docs, rejected) with every id unique
+    (see module doc)."""
 
     def __init__(self, policy="qualify"):
         super().__init__()
@@ -165,11 +195,14 @@ class AssignUniqueIds(beam.PTransform):
         self.policy = policy
 
     def expand(self, pcolls):
-        docs, rejected = pcolls
         policy = self.policy
-        tagged = ((docs | "TagDocs" >> beam.Map(lambda d: (d["id"], (DOC, d))),
-                   rejected | "TagRejected" >> beam.Map(lambda r: (r["id"], (REJ, r))))
-                  | "AllRead" >> beam.Flatten())
+        if isinstance(pcolls, tuple):
+            docs, rejected = pcolls
+            tagged = ((docs | "TagDocs" >> beam.Map(lambda d: (d["id"], (DOC, d))),
+                       rejected | "TagRejected" >> beam.Map(lambda r: (r["id"], (REJ, r))))
+                      | "AllRead" >> beam.Flatten())
+        else:
+            tagged = pcolls | "KeyById" >> beam.Map(lambda kind_record: (kind_record[1]["id"], kind_record))
         first = (tagged
                  | "GroupById" >> beam.GroupByKey()
                  | "ResolveIds" >> beam.FlatMapTuple(

@@ -6,12 +6,16 @@ worker count. Files are written through Beam's FileSystems (local paths or ``gs:
 """
 import gzip
 import hashlib
+import itertools
 import json
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.dedup import apply_decision
+from transforms.streams import as_streams, stream_label
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
@@ -76,7 +80,8 @@ class WriteShard(beam.DoFn):
 
 
 class WriteJsonlShards(beam.PTransform):
-    """PCollection[record] -> ``{prefix}-NNNNN-of-MMMMM.jsonl`` files, one per shard (even empty)."""
+    """PCollection[record] (or a tuple of them, see ``records.as_streams``) ->
+    ``{prefix}-NNNNN-of-MMMMM.jsonl`` files, one per shard (even empty)."""
 
     def __init__(self, output_dir, prefix, num_shards, fields, compress=False):
         super().__init__()
@@ -85,18 +90,24 @@ class WriteJsonlShards(beam.PTransform):
 
     def expand(self, records):
         n = self.num_shards
-        keyed = records | "KeyByShard" >> beam.Map(lambda r: (shard_of(r["id"], n), r))
-        empty = records.pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
-        return ((keyed, empty)
+        streams = as_streams(records)
+        keyed = tuple(stream | stream_label("KeyByShard", i) >> beam.Map(lambda r: (shard_of(r["id"], n), r))
+                      for i, stream in enumerate(streams))
+        empty = streams[0].pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
+        return (keyed + (empty,)
                 | "WithEmptyShards" >> beam.Flatten()
                 | "GroupShards" >> beam.GroupByKey()
                 | "WriteShard" >> beam.ParDo(WriteShard(self.output_dir, self.prefix, n,
                                                         self.fields, self.compress)))
 
 
+DOC_TAG = "doc"  # the CoGroupByKey tags of WriteCorpus's document streams: doc, doc2, ...
+
+
 class WriteCorpusShard(beam.DoFn):
-    """(shard, {'doc': docs, 'decision': (id, decision) pairs}) -> the shard's clean and
-    duplicates files; yields the shard's summed counters (kept, duplicates, cluster sizes)."""
+    """(shard, {'doc': docs, 'doc2': docs, ..., 'decision': (id, decision) pairs}) -> the
+    shard's clean and duplicates files; yields the shard's summed counters (kept,
+    duplicates, cluster sizes)."""
 
     def __init__(self, output_dir, num_shards, compress):
         self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
@@ -106,7 +117,9 @@ class WriteCorpusShard(beam.DoFn):
         decisions = dict(joined["decision"])
         clean, duplicates = [], []
         stats = {"counts": {"kept": 0, "duplicates": 0}}
-        for doc in joined["doc"]:
+        docs = itertools.chain.from_iterable(
+            values for tag, values in joined.items() if tag.startswith(DOC_TAG))
+        for doc in docs:
             kept, record = apply_decision(doc, decisions.get(doc["id"]))
             (clean if kept else duplicates).append(record)
             deep_add(stats, kept_stats(record) if kept else duplicate_stats(record))
@@ -118,12 +131,14 @@ class WriteCorpusShard(beam.DoFn):
 
 
 class WriteCorpus(beam.PTransform):
-    """(PCollection[doc], PCollection[(doc_id, decision)]) -> ``clean-*`` and ``duplicates-*``
-    shards (one of each per shard, even empty) and a PCollection of counter dicts.
+    """(PCollection[doc] or a tuple of them, PCollection[(doc_id, decision)]) -> ``clean-*``
+    and ``duplicates-*`` shards (one of each per shard, even empty) and a PCollection of
+    counter dicts.
 
     The documents meet their dedup decisions here, in the one grouping that also builds the
-    shards, so they move through a single shuffle after deduplication; a document without a
-    decision is kept alone (``transforms.dedup.apply_decision``).
+    shards, so they move through a single shuffle after deduplication (each stream of
+    documents is one more input of that grouping, never flattened first); a document without
+    a decision is kept alone (``transforms.dedup.apply_decision``).
     """
 
     def __init__(self, output_dir, num_shards, compress=False):
@@ -132,11 +147,14 @@ class WriteCorpus(beam.PTransform):
 
     def expand(self, pcolls):
         docs, decisions = pcolls
+        streams = as_streams(docs)
         n = self.num_shards
-        shards = docs.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
-        return ({"doc": docs | "DocShard" >> beam.Map(lambda d: (shard_of(d["id"], n), d)),
-                 "decision": decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv)),
-                 "shard": shards}
+        shards = decisions.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
+        inputs = {stream_label(DOC_TAG, i): stream | stream_label("DocShard", i) >> beam.Map(
+            lambda d: (shard_of(d["id"], n), d)) for i, stream in enumerate(streams)}
+        inputs["decision"] = decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv))
+        inputs["shard"] = shards
+        return (inputs
                 | "GroupShards" >> beam.CoGroupByKey()
                 | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress)))
 
@@ -176,6 +194,33 @@ class DeepSum(beam.CombineFn):
 
     def extract_output(self, acc):
         return acc
+
+
+@beam.typehints.with_output_types(beam.typehints.Any)  # nested dicts: never a typed MapCoder
+class BundleStats(beam.DoFn):
+    """record -> nothing per record; once per bundle, the sum (``deep_add``) of
+    ``stats_of(record)`` over the bundle's records. The stats Flatten and ``DeepSum`` then
+    move one element a bundle instead of one a record (same total: the sum is associative)."""
+
+    def __init__(self, stats_of):
+        self.stats_of = stats_of
+
+    def start_bundle(self):
+        self.total = {}
+
+    def process(self, record):
+        deep_add(self.total, self.stats_of(record))
+        return ()
+
+    def finish_bundle(self):
+        if self.total:
+            yield WindowedValue(self.total, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+        self.total = {}
+
+
+def read_stats(_record):
+    """Counters of one record read (document or read-stage rejection)."""
+    return {"counts": {"read": 1}}
 
 
 def junk_stats(doc):

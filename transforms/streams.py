@@ -1,0 +1,32 @@
+"""Streams of documents: one logical PCollection carried as several, up to where it is grouped.
+
+Beam's in-process runner (the FnApiRunner behind the DirectRunner) materializes every
+Flatten of two or more PCollections: each element is encoded, buffered and decoded once
+more, which for a whole document costs about as much as half a GroupByKey. Where documents
+only need to be grouped later anyway (``CoGroupByKey`` takes each stream as one more input),
+they can travel as a tuple of PCollections instead: e.g. the documents the boilerplate stage
+never had to shuffle, and the ones it rebuilt (``transforms.boilerplate.BoilerplateStreams``).
+A transform that accepts streams takes a PCollection or a tuple of them.
+"""
+
+
+def as_streams(pcolls):
+    """A PCollection, or a tuple / list of them, as a tuple of PCollections."""
+    return tuple(pcolls) if isinstance(pcolls, (tuple, list)) else (pcolls,)
+
+
+def stream_label(label, i):
+    """Label (or tag) of what belongs to stream ``i``: ``label`` for the first, then
+    ``label2``, ``label3``, ... (so a single stream keeps the labels it always had).
+
+    >>> stream_label("Sign", 0), stream_label("Sign", 1)
+    ('Sign', 'Sign2')
+    """
+    return label if i == 0 else f"{label}{i + 1}"
+
+
+def each_stream(streams, label, make_transform):
+    """Apply ``make_transform()`` to every stream (labels from :func:`stream_label`); a tuple
+    of the results, in stream order."""
+    return tuple(stream | stream_label(label, i) >> make_transform()
+                 for i, stream in enumerate(as_streams(streams)))
