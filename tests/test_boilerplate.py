@@ -7,7 +7,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, candidate_lines, group_of,
-                                    normalize_line, rebuild, rebuild_without)
+                                    normalize_line, rebuild)
 
 CFG = {"enabled": True, "min_docs": 3, "max_words": 12, "group_by": "none", "site_field": "url"}
 BODY = "Body sentence number {i} talks about a distinct topic of its own at some length."
@@ -75,7 +75,7 @@ def _reference_boilerplate(docs, cfg):
 
 def test_streams_give_the_plain_python_result_and_only_plain_documents_skip_the_join():
     """The two streams of BoilerplateStreams (documents without candidate lines, untouched;
-    the rebuilt others, joined with the lines to remove) hold exactly what rebuilding every
+    the rebuilt others, joined with the lines to keep) hold exactly what rebuilding every
     document with the lines to keep gives, each document once."""
     shared = ["Subscribe to our newsletter", "Share this article", "Posted 3 hours ago"]
     docs = [_doc(i, [shared[i % 3], shared[(i + 1) % 3], "Only in doc %d here" % i,
@@ -91,11 +91,3 @@ def test_streams_give_the_plain_python_result_and_only_plain_documents_skip_the_
                     label="PlainAreTheDocsWithoutCandidates")
         both = (plain, rebuilt) | beam.Flatten() | beam.Map(lambda d: (d["id"], d))
         assert_that(both, equal_to(sorted(expected.items())), label="SameAsReference")
-
-
-def test_rebuild_without_equals_rebuild_with_the_kept_occurrences():
-    doc = _doc(1, ["Menu", "Share this", "menu", "Share this", "A short line", "word " * 20])
-    occurrences = [i for _, (_, i) in candidate_lines(doc, 12, "none")]
-    for removed in ([], occurrences[:1], occurrences[1:], occurrences):
-        kept = [i for i in occurrences if i not in removed]
-        assert rebuild_without(doc, removed, 12, "none", "url", True) == rebuild(doc, kept, 12, True)

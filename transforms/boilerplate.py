@@ -7,13 +7,12 @@ The C4 pattern, all inside the Beam graph (no driver-side set, no side input):
 2. ``CombinePerKey`` counts the distinct documents of each key (a lifted combiner, so a
    line found in millions of pages does not funnel through one worker);
 3. the counts are joined back to the occurrences (``CoGroupByKey`` on ``line_key``) and only
-   the occurrences of lines **to remove** (seen in ``min_docs`` documents or more: few) are
+   the occurrences of lines **to keep** (seen in fewer than ``min_docs`` documents) are
    emitted, keyed by document id;
 4. a second ``CoGroupByKey`` on the document id rebuilds each document that has candidate
-   lines: a candidate line goes when its first occurrence came back. A document none of whose
-   lines came back is passed on as it is, with no second look at its lines. Documents
-   without candidate lines skip that grouping: :class:`BoilerplateStreams` returns them as a
-   stream of their own, so the pipeline moves them through one shuffle fewer.
+   lines: a candidate line stays only if its index came back. Documents without candidate
+   lines skip that grouping: :class:`BoilerplateStreams` returns them as a stream of their
+   own, so the pipeline moves them through one shuffle fewer.
 
 Groups (``group_by``): ``none`` (whole corpus), ``source`` (the input file), or ``site``
 (host of the URL in ``meta[site_field]``, else the source), so a footer shared by one site's
@@ -155,35 +154,19 @@ class SplitByCandidates(beam.DoFn):
         yield from occurrences
 
 
-def _remove_occurrences(element, min_docs):
+def _keep_occurrences(element, min_docs):
     """From ``(key, {"count": [n], "occ": [(doc_id, index), ...]})`` emit the occurrences of
-    a line to remove (found in ``min_docs`` documents or more)."""
+    a line to keep (found in fewer than ``min_docs`` documents)."""
     _, grouped = element
-    if sum(grouped["count"]) < min_docs:
+    if sum(grouped["count"]) >= min_docs:
         return
     yield from grouped["occ"]
 
 
-def rebuild_without(doc, removed_indices, max_words, group_by, site_field, keep_removed):
-    """``rebuild`` given the indices of the occurrences to remove instead of those to keep.
-
-    The kept occurrences are the document's own ``candidate_lines`` minus the removed ones, so
-    the result is ``rebuild(doc, kept, ...)``; with nothing removed the document is returned
-    as it is (``rebuild`` keeps every candidate line whose first occurrence is kept, i.e. all
-    of them, unless two different lines of the document share a 128-bit BLAKE2b key).
-    """
-    removed = set(removed_indices)
-    if not removed:
-        return doc
-    kept = [index for _, (_, index) in candidate_lines(doc, max_words, group_by, site_field)
-            if index not in removed]
-    return rebuild(doc, kept, max_words, keep_removed)
-
-
-def _join_doc(element, max_words, group_by, site_field, keep_removed):
+def _join_doc(element, max_words, keep_removed):
     _, grouped = element
     for doc in grouped["doc"]:
-        yield rebuild_without(doc, grouped["drop"], max_words, group_by, site_field, keep_removed)
+        yield rebuild(doc, grouped["keep"], max_words, keep_removed)
 
 
 class BoilerplateStreams(beam.PTransform):
@@ -215,13 +198,12 @@ class BoilerplateStreams(beam.PTransform):
         counts = (occurrences
                   | "One" >> beam.Map(lambda kv: (kv[0], 1))
                   | "DocsPerLine" >> beam.CombinePerKey(sum))
-        drop = ({"count": counts, "occ": occurrences}
+        keep = ({"count": counts, "occ": occurrences}
                 | "JoinCounts" >> beam.CoGroupByKey()
-                | "LinesToRemove" >> beam.FlatMap(_remove_occurrences, min_docs))
-        rebuilt = ({"doc": split.keyed, "drop": drop}
+                | "LinesToKeep" >> beam.FlatMap(_keep_occurrences, min_docs))
+        rebuilt = ({"doc": split.keyed, "keep": keep}
                    | "JoinDocs" >> beam.CoGroupByKey()
-                   | "Rebuild" >> beam.FlatMap(_join_doc, max_words, group_by, site_field,
-                                               self.keep_removed))
+                   | "Rebuild" >> beam.FlatMap(_join_doc, max_words, self.keep_removed))
         return split.plain, rebuilt
 
 
