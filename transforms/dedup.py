@@ -45,7 +45,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.components import ConnectedComponents
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
-from transforms.streams import as_streams, stream_label
+from transforms.streams import as_streams, each_stream, stream_label
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -459,7 +459,7 @@ class _Tagged(beam.DoFn):
 
 
 class DedupDecisions(beam.PTransform):
-    """PCollection[doc] (or a tuple of them, ``records.as_streams``) ->
+    """PCollection[doc] (or a tuple of them, see ``transforms.streams``) ->
     (PCollection[(doc_id, decision)], stats PCollection[dict]).
 
     Only documents in a cluster of two or more get a decision (see :func:`emit_decisions`);
@@ -477,10 +477,9 @@ class DedupDecisions(beam.PTransform):
 
     def expand(self, docs):
         cfg = self.cfg
-        streams = as_streams(docs)
-        p = streams[0].pipeline
-        signed = [stream | stream_label("Sign", i) >> beam.ParDo(SignDocs(cfg)).with_outputs(
-            "prints", main="signed") for i, stream in enumerate(streams)]
+        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg)).with_outputs(
+            "prints", main="signed"))
+        p = signed[0].signed.pipeline
         by_hash = (signed[0].signed if len(signed) == 1 else
                    [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
         prints = tuple(s.prints for s in signed)

@@ -177,10 +177,7 @@ class ReadRecords(ReadDocuments):
     copy every document once more)."""
 
     def expand(self, pbegin):
-        return (pbegin
-                | "ListFiles" >> beam.Create(self.specs)
-                | "SpreadFiles" >> beam.Reshuffle()
-                | "ReadFiles" >> beam.ParDo(ReadFileRecords(self.cfg)))
+        return self.files(pbegin) | "ReadFiles" >> beam.ParDo(ReadFileRecords(self.cfg))
 
 
 class AssignUniqueIds(beam.PTransform):

@@ -501,8 +501,10 @@ class ReadDocuments(beam.PTransform):
         self.specs = specs
         self.cfg = input_cfg
 
+    def files(self, pbegin):
+        """The input specs as a PCollection, spread over the workers before any file is read."""
+        return pbegin | "ListFiles" >> beam.Create(self.specs) | "SpreadFiles" >> beam.Reshuffle()
+
     def expand(self, pbegin):
-        return (pbegin
-                | "ListFiles" >> beam.Create(self.specs)
-                | "SpreadFiles" >> beam.Reshuffle()
-                | "ReadFiles" >> beam.ParDo(ReadFile(self.cfg)).with_outputs(REJECTED, main="docs"))
+        return self.files(pbegin) | "ReadFiles" >> beam.ParDo(ReadFile(self.cfg)).with_outputs(
+            REJECTED, main="docs")

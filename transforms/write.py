@@ -15,7 +15,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.dedup import apply_decision
-from transforms.streams import as_streams, stream_label
+from transforms.streams import each_stream, stream_label
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
@@ -80,7 +80,7 @@ class WriteShard(beam.DoFn):
 
 
 class WriteJsonlShards(beam.PTransform):
-    """PCollection[record] (or a tuple of them, see ``records.as_streams``) ->
+    """PCollection[record] (or a tuple of them, see ``transforms.streams``) ->
     ``{prefix}-NNNNN-of-MMMMM.jsonl`` files, one per shard (even empty)."""
 
     def __init__(self, output_dir, prefix, num_shards, fields, compress=False):
@@ -90,10 +90,8 @@ class WriteJsonlShards(beam.PTransform):
 
     def expand(self, records):
         n = self.num_shards
-        streams = as_streams(records)
-        keyed = tuple(stream | stream_label("KeyByShard", i) >> beam.Map(lambda r: (shard_of(r["id"], n), r))
-                      for i, stream in enumerate(streams))
-        empty = streams[0].pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
+        keyed = each_stream(records, "KeyByShard", lambda: beam.Map(lambda r: (shard_of(r["id"], n), r)))
+        empty = keyed[0].pipeline | "AllShards" >> beam.Create([(i, None) for i in range(n)])
         return (keyed + (empty,)
                 | "WithEmptyShards" >> beam.Flatten()
                 | "GroupShards" >> beam.GroupByKey()
@@ -147,11 +145,10 @@ class WriteCorpus(beam.PTransform):
 
     def expand(self, pcolls):
         docs, decisions = pcolls
-        streams = as_streams(docs)
         n = self.num_shards
         shards = decisions.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
-        inputs = {stream_label(DOC_TAG, i): stream | stream_label("DocShard", i) >> beam.Map(
-            lambda d: (shard_of(d["id"], n), d)) for i, stream in enumerate(streams)}
+        keyed = each_stream(docs, "DocShard", lambda: beam.Map(lambda d: (shard_of(d["id"], n), d)))
+        inputs = {stream_label(DOC_TAG, i): stream for i, stream in enumerate(keyed)}
         inputs["decision"] = decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv))
         inputs["shard"] = shards
         return (inputs
