@@ -287,6 +287,11 @@ def main(argv=None):
         rate = f"{sample_mb / secs:.1f}" if secs else "-"
         print(f"| {name} | {secs:.2f} | {rate} | {note} |" if secs is not None
               else f"| {name} | - | - | {note} |")
+    timed = [secs for _, secs, _ in rows if secs is not None]
+    if timed:
+        total = sum(timed)
+        print(f"| **all stage functions** | {total:.2f} | {sample_mb / total:.1f} | the ceiling of "
+              "end to end on one core: text work alone, no reading, no Beam |")
     for name, ok in checks.items():
         print(f"check: {name}: {'identical' if ok else 'DIFFERENT'}")
 
