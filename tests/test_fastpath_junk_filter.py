@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from conftest import REPO, SAMPLE, SHARED
 from pipeline.config import load_config
 from transforms.filter import count_words, has_words
-from transforms.junk import (CJK, STOPWORDS, TERMINAL, WORD_TOKEN, JunkRules, combined_line_check,
+from transforms.junk import (CJK, RATIO_NAMES, STOPWORDS, TERMINAL, WORD_TOKEN, JunkRules, combined_line_check,
+                             doc_ratios, ratio_verdict,
                              effective_heuristics, line_features, strip_junk)
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.separators import WORD_SEPARATORS, ascii_but_separators
@@ -90,3 +91,24 @@ def test_line_features_fast_path_on_real_lines():
     assert any(not line.isascii() and ascii_but_separators(line) for line in lines)
     for line in lines:
         assert line_features(line) == _line_features_reference(line), line
+
+
+def _ratio_verdict_reference(text, cfg):
+    """``junk.ratio_verdict`` as first written: every ratio computed, then the enabled ones checked."""
+    values = doc_ratios(text)
+    if sum(1 for line in text.split("\n") if line.strip()) < cfg["min_lines"]:
+        return None
+    for name in RATIO_NAMES:
+        if cfg[name]["enabled"] and values[name] > cfg[name]["max"]:
+            return f"ratio_{name}", f"{name} ratio {values[name]:.2f} > {cfg[name]['max']}"
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab #.\u2026-\u2022\n ")), max_size=200),
+       st.lists(st.booleans(), min_size=4, max_size=4), st.integers(0, 4),
+       st.lists(st.sampled_from([0.0, 0.1, 0.5, 0.9]), min_size=4, max_size=4))
+def test_ratio_verdict_computes_only_enabled_ratios_same_answer(text, enabled, min_lines, maxes):
+    cfg = {"enabled": True, "min_lines": min_lines}
+    cfg.update({name: {"enabled": on, "max": top} for name, on, top in zip(RATIO_NAMES, enabled, maxes)})
+    assert ratio_verdict(text, cfg) == _ratio_verdict_reference(text, cfg)

@@ -727,38 +727,61 @@ def compile_heuristics(h):
     return h
 
 
+RATIO_NAMES = ("symbol_word", "bullet_lines", "ellipsis_lines", "short_lines")
+
+
+def _content_lines(text):
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _ratios(text, lines, names):
+    """The document ratios ``names`` (see :func:`doc_ratios`) of ``text`` with its stripped
+    non-blank ``lines``; each one is computed only when asked for."""
+    words = len(text.split()) if "symbol_word" in names else 1
+    if not lines or not words:
+        return dict.fromkeys(names, 0.0)
+    values = {}
+    for name in names:
+        if name == "symbol_word":
+            values[name] = (text.count("#") + text.count("...") + text.count("\u2026")) / words
+        elif name == "bullet_lines":
+            values[name] = sum(1 for l in lines if BULLET.match(l)) / len(lines)
+        elif name == "ellipsis_lines":
+            values[name] = sum(1 for l in lines if ("..." in l or "\u2026" in l) and ELLIPSIS.search(l)) / len(lines)
+        else:
+            values[name] = sum(1 for l in lines if len(l) < 30) / len(lines)
+    return values
+
+
 def doc_ratios(text):
     """Gopher / FineWeb document ratios of a cleaned text.
 
     Returns ``{"symbol_word", "bullet_lines", "ellipsis_lines", "short_lines"}``: '#' and
     '...' per word; share of lines that start with a bullet, end with an ellipsis, or have
     fewer than 30 characters. All 0.0 for an empty text.
+
+    >>> doc_ratios("a b c\\n- d e")["bullet_lines"]
+    0.5
     """
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    words = len(text.split())
-    if not lines or not words:
-        return {"symbol_word": 0.0, "bullet_lines": 0.0, "ellipsis_lines": 0.0, "short_lines": 0.0}
-    symbols = text.count("#") + text.count("...") + text.count("\u2026")
-    return {"symbol_word": symbols / words,
-            "bullet_lines": sum(1 for l in lines if BULLET.match(l)) / len(lines),
-            "ellipsis_lines": sum(1 for l in lines if ("..." in l or "\u2026" in l) and ELLIPSIS.search(l))
-            / len(lines),
-            "short_lines": sum(1 for l in lines if len(l) < 30) / len(lines)}
+    return _ratios(text, _content_lines(text), RATIO_NAMES)
 
 
 def ratio_verdict(text, ratios_cfg):
     """``(reason, detail)`` when a cleaned text exceeds an enabled document ratio, else None.
 
     ``ratios_cfg`` maps ratio name -> ``{"enabled", "max"}`` (``junk.doc_ratios``); a
-    document needs at least ``min_lines`` lines to be judged.
+    document needs at least ``min_lines`` lines to be judged. Only the enabled ratios are
+    computed.
     """
     if not ratios_cfg or not ratios_cfg.get("enabled"):
         return None
-    values = doc_ratios(text)
-    if sum(1 for l in text.split("\n") if l.strip()) < ratios_cfg["min_lines"]:
+    names = [name for name in RATIO_NAMES if ratios_cfg[name]["enabled"]]
+    lines = _content_lines(text) if names else []
+    if len(lines) < ratios_cfg["min_lines"]:
         return None
-    for name in ("symbol_word", "bullet_lines", "ellipsis_lines", "short_lines"):
+    values = _ratios(text, lines, names)
+    for name in names:
         rule = ratios_cfg[name]
-        if rule["enabled"] and values[name] > rule["max"]:
+        if values[name] > rule["max"]:
             return f"ratio_{name}", f"{name} ratio {values[name]:.2f} > {rule['max']}"
     return None
