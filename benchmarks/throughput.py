@@ -19,7 +19,10 @@ What it does, on the same input:
    Python shingling + ``datasketch.MinHash.update_batch``, ``datasketch.MinHashLSH`` insert
    and query, JSONL out; ratio = textwash MB/s / naive MB/s;
 5. scale-out: ``--direct_running_mode=multi_processing --direct_num_workers=2`` against one
-   worker; ratio, and a check that both give byte-identical outputs.
+   worker; ratio, and a check that both give byte-identical outputs;
+6. with ``--junk-off``, also the pipeline with every junk rule and heuristic switched off
+   (``--preset minimal --set junk.rules=[]``): what end to end could reach if stripping junk
+   cost nothing.
 
 It prints a markdown table ready to paste into the README. The machine is whatever runs
 it: absolute figures move with load, the same-run ratios much less.
@@ -261,6 +264,8 @@ def main(argv=None):
     parser.add_argument("--no-workers", action="store_true", help="skip the 2-worker comparison")
     parser.add_argument("--slow-pipeline", action="store_true",
                         help="also run the pipeline with normalize.fast_path=false")
+    parser.add_argument("--junk-off", action="store_true",
+                        help="also run the pipeline with every junk rule and heuristic off")
     parser.add_argument("--also-set", action="append", default=[], metavar="KEY=VALUE",
                         help="also run the pipeline (1 worker) with this config override, e.g. "
                              "dedup.hash=xxh3; repeatable, one row each")
@@ -323,6 +328,10 @@ def main(argv=None):
         slow, _ = pipeline_runs(corpus, os.path.join(out_root, "slow"), args.runs, [],
                                 ["--set", "normalize.fast_path=false"])
         rate_slow = add("textwash, normalize fast path off", slow, 1)
+    if args.junk_off:
+        off, _ = pipeline_runs(corpus, os.path.join(out_root, "junk_off"), args.runs, [],
+                               ["--preset", "minimal", "--set", "junk.rules=[]"])
+        add("textwash, 1 worker (in_memory), junk rules and heuristics off", off, 1)
     for k, override in enumerate(args.also_set):
         other, _ = pipeline_runs(corpus, os.path.join(out_root, f"set{k}"), args.runs, [],
                                  ["--set", override])
