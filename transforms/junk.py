@@ -20,7 +20,7 @@ import regex
 
 from transforms.normalize import BLANK_RUN_RE
 from transforms.records import REJECTED, reject_doc
-from transforms.separators import UNICODE_WORD, ascii_but_separators, ascii_word_tokens
+from transforms.separators import UNICODE_WORD, ascii_but_separators, lower_ascii_word_tokens
 
 SCOPES = ("line", "inline", "top", "bottom")
 
@@ -274,8 +274,8 @@ BULLET = regex.compile(r"^\s*[\u2022\u2023\u25b6\u25cf\u25e6\u2013\u2014*·-]\s"
 CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 ELLIPSIS = regex.compile(r"(?:\.\.\.|\u2026)\s*$")
 
-_STOPWORDS_BYTES = frozenset(word.encode("utf-8") for word in STOPWORDS)  # for ascii_word_tokens
-_ASCII_NON_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
+_STOPWORDS_BYTES = frozenset(word.encode("utf-8") for word in STOPWORDS)  # for lower_ascii_word_tokens
+_NOT_LOWER_ASCII_LETTER = bytes(c for c in range(256) if not (97 <= c <= 122))
 
 HARD_HEURISTICS = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline", "byline",
                    "comment_start")
@@ -286,18 +286,26 @@ PATTERN_HEURISTICS = ("dateline", "byline")
 
 def line_features(line):
     """Features of one stripped line: dict of words, tokens, stop density, terminal, symbol share."""
+    return _line_features(line, line.lower())
+
+
+def _line_features(line, low):
+    """:func:`line_features` of ``line`` given ``low`` = ``line.lower()`` (computed once per line
+    for the features and the hard heuristics)."""
     words = len(line.split())
     if ascii_but_separators(line):
-        # no CJK, the same tokens as bytes, and the letters are the ASCII ones (a separator
-        # is no letter): the bytes an ASCII encoding keeps after the translate
-        toks = ascii_word_tokens(line)
+        # no CJK, the same tokens as bytes, and the letters are the ASCII ones: lowering maps
+        # A-Z to a-z and leaves a separator (no letter, no case) as it is, whose UTF-8 bytes
+        # the letter count drops with every other byte that is not a-z
+        data = low.encode("utf-8")
+        toks = lower_ascii_word_tokens(data)
         stops = sum(map(_STOPWORDS_BYTES.__contains__, toks))
-        letters = len(line.encode("ascii", "ignore").translate(None, _ASCII_NON_ALPHA))
+        letters = len(data.translate(None, _NOT_LOWER_ASCII_LETTER))
     else:
         cjk = len(CJK.findall(line))
         if cjk:
             words = max(words, words - 1 + cjk // 2)
-        toks = WORD_TOKEN.findall(line.lower())
+        toks = WORD_TOKEN.findall(low)
         stops = sum(map(STOPWORDS.__contains__, toks))
         letters = sum(map(str.isalpha, line))
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
@@ -305,48 +313,68 @@ def line_features(line):
             "alpha": letters / len(line) if line else 0.0}
 
 
-def _hard_hit(line, low, feats, h):
-    """Name of the first enabled hard heuristic ``line`` trips, else None."""
-    cfg = h.get("javascript", {})
-    if cfg.get("enabled") and "javascript" in low and feats["words"] <= cfg["max_words"]:
-        return "javascript"
-    cfg = h.get("policy_line", {})
-    if cfg.get("enabled") and feats["words"] <= cfg["max_words"] and any(p in low for p in cfg["phrases"]):
-        return "policy_line"
-    cfg = h.get("cookie_banner", {})
-    if cfg.get("enabled") and "cookie" in low and feats["words"] <= cfg["max_words"]:
-        pattern = cfg.get("compiled") or regex.compile(cfg["pattern"], regex.IGNORECASE | regex.V1)
-        if pattern.match(line):
-            return "cookie_banner"
-    cfg = h.get("lorem_ipsum", {})
-    if cfg.get("enabled") and "lorem ipsum" in low:
-        return "lorem_ipsum"
-    cfg = h.get("curly_brace", {})
-    if cfg.get("enabled") and ("{" in line or "}" in line) and feats["words"] <= cfg.get("max_words", 10 ** 9):
-        return "curly_brace"
+def line_checks(h):
+    """The per-line settings of heuristics ``h``, looked up once per document for
+    :func:`classify`: ``(hard, good)`` with ``hard`` = the javascript, policy_line,
+    cookie_banner, lorem_ipsum and curly_brace settings (None when off; cookie_banner as
+    ``(settings, compiled pattern)``) plus a tuple of ``(name, settings, compiled pattern)`` for
+    the enabled pattern heuristics, and ``good`` = the ``good_line`` settings."""
+    def enabled(key):
+        cfg = h.get(key, {})
+        return cfg if cfg.get("enabled") else None
+
+    cookie = enabled("cookie_banner")
+    if cookie is not None:
+        cookie = (cookie, cookie.get("compiled") or regex.compile(cookie["pattern"], regex.IGNORECASE | regex.V1))
+    patterns = []
     for key in PATTERN_HEURISTICS:
         cfg = h.get(key) or {}
-        if cfg.get("enabled") and feats["words"] <= cfg["max_words"]:
-            pattern = cfg.get("compiled") or regex.compile(cfg["pattern"], regex.IGNORECASE | regex.V1)
-            if pattern.match(line):
-                return key
+        if cfg.get("enabled"):
+            patterns.append((key, cfg, cfg.get("compiled")
+                             or regex.compile(cfg["pattern"], regex.IGNORECASE | regex.V1)))
+    hard = (enabled("javascript"), enabled("policy_line"), cookie, enabled("lorem_ipsum"),
+            enabled("curly_brace"), tuple(patterns))
+    return hard, h["good_line"]
+
+
+def _hard_hit(line, low, words, hard):
+    """Name of the first enabled hard heuristic ``line`` (of ``words`` words, lower-cased
+    ``low``) trips, else None; ``hard`` is the first item of :func:`line_checks`."""
+    javascript, policy, cookie, lorem, curly, patterns = hard
+    if javascript is not None and "javascript" in low and words <= javascript["max_words"]:
+        return "javascript"
+    if policy is not None and words <= policy["max_words"] and any(p in low for p in policy["phrases"]):
+        return "policy_line"
+    if cookie is not None and "cookie" in low and words <= cookie[0]["max_words"] and cookie[1].match(line):
+        return "cookie_banner"
+    if lorem is not None and "lorem ipsum" in low:
+        return "lorem_ipsum"
+    if curly is not None and ("{" in line or "}" in line) and words <= curly.get("max_words", 10 ** 9):
+        return "curly_brace"
+    for key, cfg, pattern in patterns:
+        if words <= cfg["max_words"] and pattern.match(line):
+            return key
     return None
 
 
 SENTENCE_MARKS = ",;:.!?"  # good_line.long_min_marks: prose without an end still has these
 
 
-def classify(line, feats, h):
-    """Class of one line under heuristics ``h``: ``(cls, rule)`` with cls good / weak / bad."""
-    low = line.lower()
-    hit = _hard_hit(line, low, feats, h)
+def classify(line, feats, h, low=None, checks=None):
+    """Class of one line under heuristics ``h``: ``(cls, rule)`` with cls good / weak / bad.
+
+    ``low`` (``line.lower()``) and ``checks`` (:func:`line_checks` of ``h``) are computed
+    here unless the caller has them already.
+    """
+    hard, good = checks or line_checks(h)
+    hit = _hard_hit(line, line.lower() if low is None else low, feats["words"], hard)
     if hit:
         return "bad", hit
-    good = h["good_line"]
-    long_enough = feats["words"] >= good["min_words"]
-    very_long = feats["words"] >= good["long_words"] and (
-        feats["terminal"] or sum(map(line.count, SENTENCE_MARKS)) >= good["long_min_marks"])
-    if (long_enough and (feats["terminal"] or very_long) and feats["stop"] >= good["min_stopword_ratio"]
+    words, terminal = feats["words"], feats["terminal"]
+    long_enough = words >= good["min_words"]
+    very_long = words >= good["long_words"] and (
+        terminal or sum(map(line.count, SENTENCE_MARKS)) >= good["long_min_marks"])
+    if (long_enough and (terminal or very_long) and feats["stop"] >= good["min_stopword_ratio"]
             and feats["alpha"] >= good["min_alpha_ratio"]):
         return "good", None
     return "weak", "short_line" if not long_enough else "no_terminal_punct"
@@ -451,8 +479,10 @@ def line_decisions(lines, h, stats=None):
     n = len(lines)
     if not n or not h.get("enabled", True):
         return [None] * n
-    feats = [line_features(line) for line in lines]
-    classified = [classify(line, f, h) for line, f in zip(lines, feats)]
+    lows = [line.lower() for line in lines]
+    feats = list(map(_line_features, lines, lows))
+    checks = line_checks(h)
+    classified = [classify(line, f, h, low, checks) for line, f, low in zip(lines, feats, lows)]
     if any(rule in PATTERN_HEURISTICS for _, rule in classified):
         # a dateline / byline pattern only applies on pages below its max_page_prose_share
         # (a chrome-heavy news page) and hitting at most max_hits lines (more are the stamps of
@@ -464,7 +494,7 @@ def line_decisions(lines, h, stats=None):
             if rule in PATTERN_HEURISTICS and (share >= h[rule].get("max_page_prose_share", 1.0)
                                                or counts[rule] > h[rule].get("max_hits", 10 ** 9)):
                 classified[i] = classify(lines[i], feats[i], dict(h, **{k: {"enabled": False}
-                                                                       for k in PATTERN_HEURISTICS}))
+                                                                       for k in PATTERN_HEURISTICS}), lows[i])
     out = [rule if cls == "bad" else None for cls, rule in classified]
     # pattern heuristics (dateline, byline) remove their line but count as weak for context
     # and region scoring unless configured ``as_bad``
@@ -737,13 +767,14 @@ def _content_lines(text):
 def _ratios(text, lines, names):
     """The document ratios ``names`` (see :func:`doc_ratios`) of ``text`` with its stripped
     non-blank ``lines``; each one is computed only when asked for."""
-    words = len(text.split()) if "symbol_word" in names else 1
-    if not lines or not words:
+    if not lines:  # no lines: no words either (both split at the same whitespace)
         return dict.fromkeys(names, 0.0)
     values = {}
     for name in names:
         if name == "symbol_word":
-            values[name] = (text.count("#") + text.count("...") + text.count("\u2026")) / words
+            symbols = text.count("#") + text.count("...") + text.count("\u2026")
+            # a text with a non-blank line has a word; no symbols: 0.0 whatever the word count
+            values[name] = symbols / len(text.split()) if symbols else 0.0
         elif name == "bullet_lines":
             values[name] = sum(1 for l in lines if BULLET.match(l)) / len(lines)
         elif name == "ellipsis_lines":

@@ -55,5 +55,14 @@ def ascii_word_tokens(text):
     >>> ascii_word_tokens("It’s “NEWS”: a_b-2!")
     [b'it', b's', b'news', b'a_b', b'2']
     """
-    return text.lower().encode("utf-8").translate(_NON_WORD_TO_SPACE).split()
+    return lower_ascii_word_tokens(text.lower().encode("utf-8"))
+
+
+def lower_ascii_word_tokens(data):
+    """:func:`ascii_word_tokens` of a text given as ``data``, its lower-cased UTF-8 bytes.
+
+    >>> lower_ascii_word_tokens("it’s “news”: a_b-2!".encode("utf-8"))
+    [b'it', b's', b'news', b'a_b', b'2']
+    """
+    return data.translate(_NON_WORD_TO_SPACE).split()
 
