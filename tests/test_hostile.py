@@ -130,24 +130,21 @@ def _doc(rid, source, pos, text="t"):
     return {"id": rid, "source": source, "pos": pos, "text": text, "meta": {}}
 
 
-def _ids_input(p, docs, rejected, form):
-    """The ids stage's input: (docs, rejected) PCollections, or one of (kind, record) pairs."""
-    if form == "pair":
-        return p | "D" >> beam.Create(docs), p | "R" >> beam.Create(rejected)
+def _ids_input(p, docs, rejected):
+    """The ids stage's input: one PCollection of (kind, record) pairs, as ReadRecords gives."""
     return p | "KR" >> beam.Create([("doc", d) for d in docs] + [("rejected", r) for r in rejected])
 
 
-@pytest.mark.parametrize("form", ["pair", "records"])
-def test_duplicate_id_reject_policy_and_collisions_in_the_graph(form):
+def test_duplicate_id_reject_policy_and_collisions_in_the_graph():
     """The ids stage alone: reject policy, rejected-record ids, a qualified id that already
-    exists, an id with '#' that meets nobody; same result for both input forms."""
+    exists, an id with '#' that meets nobody."""
     docs = [_doc("x", "b.jsonl", 1), _doc("x", "a.jsonl", 9), _doc("x", "a.jsonl", 3),
             _doc("a.jsonl#x#2", "c.jsonl", 1), _doc("y", "a.jsonl", 4), _doc("b#q", "c.jsonl", 2)]
     rej = [{"id": "x", "source": "z.jsonl", "pos": 2, "stage": "read", "reason": "text_not_string",
             "detail": "d", "text": ""}]
     for order in (docs, docs[::-1]):
         with BeamTestPipeline(runner=FnApiRunner()) as p:
-            out = _ids_input(p, order, rej, form) | AssignUniqueIds("reject")
+            out = _ids_input(p, order, rej) | AssignUniqueIds("reject")
             assert_that(out.docs | "DocIds" >> beam.Map(lambda d: (d["id"], d["source"], d["pos"])),
                         equal_to([("x", "a.jsonl", 3), ("a.jsonl#x#2", "c.jsonl", 1), ("y", "a.jsonl", 4),
                                   ("b#q", "c.jsonl", 2)]),

@@ -181,9 +181,8 @@ class ReadRecords(ReadDocuments):
 
 
 class AssignUniqueIds(beam.PTransform):
-    """(docs, rejected), or one PCollection of ``(kind, record)`` pairs
-    (:class:`ReadRecords`) -> DoOutputsTuple(docs, rejected) with every id unique
-    (see module doc)."""
+    """PCollection of ``(kind, record)`` pairs (:class:`ReadRecords`) ->
+    DoOutputsTuple(docs, rejected) with every id unique (see module doc)."""
 
     def __init__(self, policy="qualify"):
         super().__init__()
@@ -191,15 +190,9 @@ class AssignUniqueIds(beam.PTransform):
             raise ValueError(f"duplicate-id policy must be one of {POLICIES}, got {policy!r}")
         self.policy = policy
 
-    def expand(self, pcolls):
+    def expand(self, records):
         policy = self.policy
-        if isinstance(pcolls, tuple):
-            docs, rejected = pcolls
-            tagged = ((docs | "TagDocs" >> beam.Map(lambda d: (d["id"], (DOC, d))),
-                       rejected | "TagRejected" >> beam.Map(lambda r: (r["id"], (REJ, r))))
-                      | "AllRead" >> beam.Flatten())
-        else:
-            tagged = pcolls | "KeyById" >> beam.Map(lambda kind_record: (kind_record[1]["id"], kind_record))
+        tagged = records | "KeyById" >> beam.Map(lambda kind_record: (kind_record[1]["id"], kind_record))
         first = (tagged
                  | "GroupById" >> beam.GroupByKey()
                  | "ResolveIds" >> beam.FlatMapTuple(
