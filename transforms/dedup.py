@@ -40,12 +40,10 @@ from collections import defaultdict
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.components import ConnectedComponents
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
-from transforms.streams import as_streams, each_stream, stream_label
+from transforms.streams import as_streams, each_stream, in_global_window, stream_label
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -142,9 +140,8 @@ def band_keys(id_info, bands, band_bytes, with_signature=True):
     if raw is None:
         return
     member = (doc_id, raw) if with_signature else doc_id
-    width = band_bytes
     for b in range(bands):
-        yield b.to_bytes(2, "big") + raw[b * width:(b + 1) * width], member
+        yield b.to_bytes(2, "big") + raw[b * band_bytes:(b + 1) * band_bytes], member
 
 
 def bucket_partition(key, partitions):
@@ -181,7 +178,7 @@ class BandBatches(beam.DoFn):
 
     def finish_bundle(self):
         for batch in self._flush():
-            yield WindowedValue(batch, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+            yield in_global_window(batch)
 
     def _flush(self):
         batches = self.batches

@@ -8,6 +8,8 @@ they can travel as a tuple of PCollections instead: e.g. the documents the boile
 never had to shuffle, and the ones it rebuilt (``transforms.boilerplate.BoilerplateStreams``).
 A transform that accepts streams takes a PCollection or a tuple of them.
 """
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 
 def as_streams(pcolls):
@@ -30,3 +32,9 @@ def each_stream(streams, label, make_transform):
     of the results, in stream order."""
     return tuple(stream | stream_label(label, i) >> make_transform()
                  for i, stream in enumerate(as_streams(streams)))
+
+
+def in_global_window(value):
+    """``value`` as an element a DoFn's ``finish_bundle`` may yield (Beam needs it windowed
+    there): in the global window, at its end."""
+    return WindowedValue(value, GlobalWindow().max_timestamp(), (GlobalWindow(),))

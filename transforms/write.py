@@ -11,11 +11,9 @@ import json
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.dedup import apply_decision
-from transforms.streams import each_stream, stream_label
+from transforms.streams import each_stream, in_global_window, stream_label
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
@@ -211,7 +209,7 @@ class BundleStats(beam.DoFn):
 
     def finish_bundle(self):
         if self.total:
-            yield WindowedValue(self.total, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+            yield in_global_window(self.total)
         self.total = {}
 
 
