@@ -490,11 +490,12 @@ def line_decisions(lines, h, stats=None):
         base = [c if r not in PATTERN_HEURISTICS else "weak" for c, r in classified]
         share = _prose_share(base, feats)
         counts = Counter(rule for _, rule in classified if rule in PATTERN_HEURISTICS)
+        unmatched = dict(h, **{k: {"enabled": False} for k in PATTERN_HEURISTICS})
+        unmatched_checks = line_checks(unmatched)
         for i, (c, rule) in enumerate(classified):
             if rule in PATTERN_HEURISTICS and (share >= h[rule].get("max_page_prose_share", 1.0)
                                                or counts[rule] > h[rule].get("max_hits", 10 ** 9)):
-                classified[i] = classify(lines[i], feats[i], dict(h, **{k: {"enabled": False}
-                                                                       for k in PATTERN_HEURISTICS}), lows[i])
+                classified[i] = classify(lines[i], feats[i], unmatched, lows[i], unmatched_checks)
     out = [rule if cls == "bad" else None for cls, rule in classified]
     # pattern heuristics (dateline, byline) remove their line but count as weak for context
     # and region scoring unless configured ``as_bad``
@@ -761,7 +762,7 @@ RATIO_NAMES = ("symbol_word", "bullet_lines", "ellipsis_lines", "short_lines")
 
 
 def _content_lines(text):
-    return [line.strip() for line in text.split("\n") if line.strip()]
+    return [line for line in map(str.strip, text.split("\n")) if line]
 
 
 def _ratios(text, lines, names):
