@@ -121,20 +121,17 @@ def stage_costs(texts, cfg):
               f"ftfy defaults {t_naive_ftfy:.2f} s"),
              ("normalize: whitespace", t_tidy, f"reference {t_tidy_slow:.2f} s")]
 
-    cleaned, t_junk = tidy, None
-    try:
-        from transforms.junk import StripJunkDoc, effective_heuristics, enabled_rule_specs
-        jc = cfg["junk"]
-        dofn = StripJunkDoc(enabled_rule_specs(jc),
-                            jc.get("regex_timeout_s", 1.0), jc.get("keep_removed", True),
-                            effective_heuristics(jc), jc.get("doc_ratios"))
-        dofn.setup()
-        docs = [{"id": str(i), "text": t, "source": "", "meta": {}} for i, t in enumerate(tidy)]
-        outs, t_junk = _timed(lambda d: list(dofn.process(d)), docs)
-        cleaned = [o[0]["text"] if o and isinstance(o[0], dict) else "" for o in outs]
-        rows.append(("junk rules + heuristics", t_junk, ""))
-    except Exception as exc:  # the junk stage's API moved: say so, keep going
-        rows.append(("junk rules + heuristics", None, f"not timed: {type(exc).__name__}: {exc}"))
+    from transforms.junk import Cleaner
+    from transforms.ratios import ratio_verdict
+    from transforms.settings import junk_settings
+    junk = junk_settings(cfg["junk"])
+    cleaner = Cleaner(junk)
+
+    def strip(text):
+        clean = cleaner.clean(text)[0]
+        return "" if ratio_verdict(clean, junk.doc_ratios) else clean
+    cleaned, t_junk = _timed(strip, tidy)
+    rows.append(("junk rules + heuristics + ratios", t_junk, ""))
     min_words = cfg["filter"]["min_words"]
     _, t_filter = _timed(lambda t: rejection_reason(t, min_words), cleaned)
     rows.append(("filter", t_filter, ""))

@@ -16,7 +16,9 @@ from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds, ReadRecords
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
+from transforms.ratios import RejectByRatios
 from transforms.records import REJECTED
+from transforms.settings import junk_settings
 from transforms.streams import each_stream
 from transforms.write import (REJECTED_FIELDS, BundleStats, DeepSum, WriteCorpus,
                               WriteJsonlShards, junk_stats, read_stats, rejected_stats)
@@ -55,11 +57,13 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     """
     compress = cfg["output"]["compress"]
     records = pipeline | "Read" >> ReadRecords(specs, cfg["input"])
-    ids = records | "UniqueIds" >> AssignUniqueIds(cfg["input"].get("duplicate_ids", "qualify"))
+    ids = records | "UniqueIds" >> AssignUniqueIds(cfg["input"]["duplicate_ids"])
     normalized = ids.docs | "Normalize" >> Normalize(cfg["normalize"])
     keep_removed = cfg["output"]["write_removed"]  # removed lines travel only when written
-    cleaned = normalized | "StripJunk" >> StripJunk(dict(cfg["junk"], keep_removed=keep_removed))
-    stripped = cleaned.docs | "Boilerplate" >> BoilerplateStreams(cfg["junk"]["boilerplate"], keep_removed)
+    junk = junk_settings(cfg["junk"])
+    cleaned = normalized | "StripJunk" >> StripJunk(junk, keep_removed)
+    judged = cleaned.docs | "DocRatios" >> RejectByRatios(junk.doc_ratios)
+    stripped = judged.docs | "Boilerplate" >> BoilerplateStreams(junk.boilerplate, keep_removed)
     filtered = each_stream(stripped, "Filter", lambda: FilterDocs(cfg["filter"]))
     kept = tuple(f.docs for f in filtered)
     if cfg["dedup"]["enabled"]:
@@ -67,7 +71,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     else:
         decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
-    rejected = (ids[REJECTED], cleaned[REJECTED]) + tuple(f[REJECTED] for f in filtered)
+    rejected = (ids[REJECTED], cleaned[REJECTED], judged[REJECTED]) + tuple(f[REJECTED] for f in filtered)
 
     corpus_stats = ((kept, decisions)
                     | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress))

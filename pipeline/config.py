@@ -12,23 +12,17 @@ import os
 
 import yaml
 
-from transforms.junk import SCOPES, compile_rule_error
 from transforms.normalize import DEFAULT_FTFY
+from transforms.settings import ConfigError, junk_settings
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 DEFAULT_PATH = os.path.join(CONFIG_DIR, "default.yaml")
 PRESET_DIR = os.path.join(CONFIG_DIR, "presets")
-RULE_KEYS = {"name", "scope", "pattern", "replace", "ignore_case", "max_lines", "enabled",
-             "description", "example"}
 SCHEMES = ("affine32", "affine64", "legacy")
 SHINGLE_HASHES = ("poly64", "sha1", "xxh3")  # transforms.minhash.HASHES
 DECODE_POLICIES = ("detect", "fallback", "replace", "reject")
 DUPLICATE_ID_POLICIES = ("qualify", "reject")
 NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)
-
-
-class ConfigError(Exception):
-    """A configuration problem; the message names the file or key and what is wrong."""
 
 
 def available_presets():
@@ -172,101 +166,13 @@ def _check_input(i):
                           f"got {i['duplicate_ids']!r}")
 
 
-def validate_rules(rules):
-    """Check ``junk.rules``: a list of mappings with unique names, known keys and compiling patterns."""
-    if not isinstance(rules, list):
-        raise ConfigError("config key 'junk.rules' must be a list of rules")
-    names = set()
-    for i, rule in enumerate(rules):
-        if not isinstance(rule, dict):
-            raise ConfigError(f"junk.rules[{i}] must be a mapping")
-        name = rule.get("name")
-        label = f"junk rule {name!r}" if name else f"junk.rules[{i}]"
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f"{label} needs a non-empty 'name'")
-        if name in names:
-            raise ConfigError(f"{label} is defined twice")
-        names.add(name)
-        unknown = set(rule) - RULE_KEYS
-        if unknown:
-            raise ConfigError(f"{label} has unknown key(s) {sorted(unknown)} (known: {sorted(RULE_KEYS)})")
-        if rule.get("scope") not in SCOPES:
-            raise ConfigError(f"{label}: scope must be one of {list(SCOPES)}, got {rule.get('scope')!r}")
-        if not isinstance(rule.get("pattern"), str) or not rule["pattern"]:
-            raise ConfigError(f"{label} needs a non-empty string 'pattern'")
-        error = compile_rule_error(rule)
-        if error:
-            raise ConfigError(f"{label}: bad regex pattern: {error}")
-
-
-def validate_junk(junk):
-    """Check the junk-stage settings beyond types: names in ``disable``, choices, ranges, regexes."""
-    import regex
-    from transforms.boilerplate import GROUPS
-    from transforms.junk import HEURISTIC_SWITCHES
-    known = {r.get("name") for r in junk["rules"]} | set(HEURISTIC_SWITCHES) | {"heuristics", "boilerplate"}
-    for name in junk["disable"]:
-        if name not in known:
-            raise ConfigError(f"config key 'junk.disable' names unknown rule {name!r} (known: {sorted(known)})")
-    h = junk["heuristics"]
-    if h["context"]["keep_if"] not in ("either", "both"):
-        raise ConfigError("config key 'junk.heuristics.context.keep_if' must be either or both")
-    _check_range("junk.heuristics.context.window", h["context"]["window"], 1)
-    _check_range("junk.heuristics.good_line.min_words", h["good_line"]["min_words"], 1)
-    _check_range("junk.heuristics.good_line.long_min_marks", h["good_line"]["long_min_marks"], 0)
-    for key in ("min_stopword_ratio", "min_alpha_ratio"):
-        _check_range(f"junk.heuristics.good_line.{key}", h["good_line"][key], 0.0, 1.0)
-    for key in ("bad_penalty", "weak_penalty", "weak_penalty_per_word", "extra_min_score", "good_offset"):
-        _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0)
-    for key in ("good_offset_max_share", "good_offset_weak_min_stop", "keep_weak_min_share"):
-        _check_range(f"junk.heuristics.main_region.{key}", h["main_region"][key], 0.0, 1.0)
-    for key in ("javascript", "policy_line", "curly_brace", "cookie_banner"):
-        _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
-    for key in ("max_region_share", "min_weak_stopword_ratio", "max_prose_share"):
-        _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0.0, 1.0)
-    for key in ("weak_penalty", "min_article_words"):
-        _check_range(f"junk.heuristics.scattered_page.{key}", h["scattered_page"][key], 0)
-    _check_range("junk.heuristics.thread_page.min_ratio", h["thread_page"]["min_ratio"], 0.0)
-    _check_range("junk.heuristics.repeated_above.min_words", h["repeated_above"]["min_words"], 1)
-    for key in ("resume_min_words", "resume_window"):  # related_start: inline related boxes
-        _check_range(f"junk.heuristics.related_start.{key}", h["related_start"][key], 0)
-    for key in ("min_body_words", "min_stamps", "window", "back", "max_item_share"):  # stamp_list
-        _check_range(f"junk.heuristics.stamp_list.{key}", h["stamp_list"][key], 1 if key in ("min_stamps", "window") else 0)
-    _check_range("junk.heuristics.stamp_list.max_page_prose_share", h["stamp_list"]["max_page_prose_share"], 0.0, 1.0)
-    below = h["main_region"]["extend_below"]
-    _check_range("junk.heuristics.main_region.extend_below.min_words", below["min_words"], 0)
-    _check_range("junk.heuristics.main_region.extend_below.min_stopword_ratio", below["min_stopword_ratio"], 0.0, 1.0)
-    from transforms.junk import PATTERN_HEURISTICS, REGION_ENDS
-    for key in [k for k, _ in REGION_ENDS] + list(PATTERN_HEURISTICS) + ["cookie_banner"]:
-        try:
-            regex.compile(h[key]["pattern"], regex.V1)
-        except regex.error as exc:
-            raise ConfigError(f"config key 'junk.heuristics.{key}.pattern': bad regex: {exc}") from None
-        _check_range(f"junk.heuristics.{key}.max_words", h[key]["max_words"], 1)
-        if key in PATTERN_HEURISTICS:
-            _check_range(f"junk.heuristics.{key}.weak_first", h[key]["weak_first"], 0)
-            _check_range(f"junk.heuristics.{key}.max_hits", h[key]["max_hits"], 1)
-        elif key != "cookie_banner":
-            _check_range(f"junk.heuristics.{key}.min_body_words", h[key]["min_body_words"], 0)
-    if not all(isinstance(p, str) and p for p in h["policy_line"]["phrases"]):
-        raise ConfigError("config key 'junk.heuristics.policy_line.phrases' must be a list of strings")
-    b = junk["boilerplate"]
-    if b["group_by"] not in GROUPS:
-        raise ConfigError(f"config key 'junk.boilerplate.group_by' must be one of {list(GROUPS)}")
-    _check_range("junk.boilerplate.min_docs", b["min_docs"], 2)
-    _check_range("junk.boilerplate.max_words", b["max_words"], 1)
-    for name, rule in junk["doc_ratios"].items():
-        if isinstance(rule, dict):
-            _check_range(f"junk.doc_ratios.{name}.max", rule["max"], 0.0)
-
-
 def validate(cfg, default):
     """Check types against the defaults, ranges and choices; raise ConfigError on the first problem."""
     def walk(node, ref, where):
         for key, expected in ref.items():
             path = f"{where}{key}"
             value = node[key]
-            if key == "rules" or expected is None:
+            if expected is None or path == "junk":  # junk: typed settings (transforms.settings)
                 continue
             if isinstance(expected, dict):
                 if not isinstance(value, dict):
@@ -278,11 +184,9 @@ def validate(cfg, default):
             elif path != "output.shards":
                 _check_type(path, value, expected)
     walk(cfg, default, "")
-    validate_rules(cfg["junk"]["rules"])
-    validate_junk(cfg["junk"])
+    junk_settings(cfg["junk"])
     d, f, i = cfg["dedup"], cfg["filter"], cfg["input"]
     _check_input(i)
-    _check_range("junk.regex_timeout_s", cfg["junk"]["regex_timeout_s"], 0.001)
     _check_range("filter.min_words", f["min_words"], 0)
     _check_range("dedup.threshold", d["threshold"], 0.01, 1.0)
     _check_range("dedup.lsh_threshold", d["lsh_threshold"], 0.01, 1.0)

@@ -3,8 +3,12 @@
 For every rule: its name, scope, description, and what it does to its own ``example`` (the
 example is run through the real rule, so a rule whose example it does not remove is flagged).
 """
+import dataclasses
+
 from pipeline.config import add_config_arguments, load_config
-from transforms.junk import JunkRules, RuleTimeout, strip_junk
+from transforms.junk import strip_junk
+from transforms.rules import JunkRules, RuleTimeout
+from transforms.settings import junk_settings
 
 
 def try_example(spec, timeout=1.0):
@@ -12,13 +16,14 @@ def try_example(spec, timeout=1.0):
 
     None means the rule has no example. ``removed`` is empty when the rule left the example alone.
 
-    >>> try_example({"name": "ad", "scope": "line", "pattern": "AD", "example": "AD"})
+    >>> from transforms.settings import RuleSpec
+    >>> try_example(RuleSpec("ad", "line", "AD", example="AD"))
     (['AD'], '')
     """
-    example = spec.get("example")
+    example = spec.example
     if not example:
         return None
-    rules = JunkRules([dict(spec, enabled=True)], timeout)
+    rules = JunkRules([dataclasses.replace(spec, enabled=True)], timeout)
     try:
         kept, _, removed = strip_junk(str(example), rules)
     except RuleTimeout:
@@ -28,25 +33,25 @@ def try_example(spec, timeout=1.0):
 
 def format_rules(cfg, source="configs/default.yaml"):
     """Text listing of the junk rules of ``cfg`` (enabled first, then disabled) with examples."""
-    rules = cfg["junk"]["rules"]
-    enabled = [r for r in rules if r.get("enabled", True)]
-    disabled = [r for r in rules if not r.get("enabled", True)]
-    timeout = cfg["junk"].get("regex_timeout_s", 1.0)
+    junk = junk_settings(cfg["junk"])
+    enabled = [r for r in junk.rules if r.enabled]
+    disabled = [r for r in junk.rules if not r.enabled]
+    timeout = junk.regex_timeout_s
     lines = [f"{len(enabled)} junk rule(s) in effect ({source}); applied per line: inline rules first, "
              "then whole-line rules, then top / bottom edge rules", ""]
     for spec in enabled + disabled:
-        scope = spec["scope"]
-        extra = f", first/last {spec.get('max_lines', 3)} lines" if scope in ("top", "bottom") else ""
-        flags = ", ignore case" if spec.get("ignore_case") else ""
-        state = "" if spec.get("enabled", True) else "  (DISABLED)"
-        lines.append(f"{spec['name']}  [{scope}{extra}{flags}]{state}")
-        lines.append(f"  {spec.get('description') or '(no description)'}")
+        scope = spec.scope
+        extra = f", first/last {spec.max_lines} lines" if scope in ("top", "bottom") else ""
+        flags = ", ignore case" if spec.ignore_case else ""
+        state = "" if spec.enabled else "  (DISABLED)"
+        lines.append(f"{spec.name}  [{scope}{extra}{flags}]{state}")
+        lines.append(f"  {spec.description or '(no description)'}")
         result = try_example(spec, timeout)
         if result is None:
             lines.append("  example: (none given)")
         else:
             removed, kept = result
-            lines.append(f"  example: {spec['example']!r}")
+            lines.append(f"  example: {spec.example!r}")
             if not removed:
                 lines.append("  removes: NOTHING - the example does not match this rule")
             else:

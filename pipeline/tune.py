@@ -1,7 +1,8 @@
 """``textwash tune --input SAMPLE``: what each dedup threshold from 0.5 to 0.95 would do on a sample.
 
 The sample (at most ``--limit`` documents, read on the launcher: this is a sampling tool,
-not a pipeline) is cleaned exactly as the pipeline does (normalize, junk rules, filter),
+not a pipeline) is cleaned exactly as the pipeline does (normalize, junk rules and heuristics, document
+ratios, filter: :class:`transforms.clean.DocumentCleaner`; corpus boilerplate is not applied),
 exact copies are grouped, and the remaining texts are signed with the project's MinHash
 (``transforms.minhash``) and paired through LSH bands tuned for the lowest threshold. For
 each threshold the command prints the near pairs at or above it, the clusters (connected
@@ -17,10 +18,8 @@ import numpy as np
 import regex
 
 from pipeline.config import ConfigError, add_config_arguments, load_config
-from transforms.filter import rejection_reason
-from transforms.junk import JunkRules, RuleTimeout, enabled_rule_specs, strip_junk
+from transforms.clean import DocumentCleaner
 from transforms.minhash import Signer, lsh_params, shingles
-from transforms.normalize import ftfy_config, normalize_text
 from transforms.read import list_inputs, open_input, read_jsonl_file, read_text_file
 
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -48,17 +47,11 @@ def read_sample(patterns, input_cfg, limit):
 
 def clean_sample(docs, cfg):
     """``(ids, texts, dropped)``: the docs cleaned and filtered as the pipeline does; dropped = count."""
-    fcfg = ftfy_config(cfg["normalize"]["ftfy"])
-    rules = JunkRules(enabled_rule_specs(cfg["junk"]), cfg["junk"]["regex_timeout_s"])
+    clean = DocumentCleaner(cfg)
     ids, texts, dropped = [], [], 0
     for doc in docs:
-        text = normalize_text(doc["text"], fcfg, cfg["normalize"]["fast_path"])
-        try:
-            text = strip_junk(text, rules)[0]
-        except RuleTimeout:
-            dropped += 1
-            continue
-        if rejection_reason(text, cfg["filter"]["min_words"]) is not None:
+        text, _, _, rejection = clean(doc["text"])
+        if rejection is not None:
             dropped += 1
             continue
         ids.append(doc["id"])

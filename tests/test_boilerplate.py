@@ -1,4 +1,5 @@
 """Corpus-level boilerplate: a real Beam pipeline (FnApiRunner) over small inline documents."""
+import dataclasses
 from collections import Counter
 
 import apache_beam as beam
@@ -9,7 +10,9 @@ from apache_beam.testing.util import assert_that, equal_to
 from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, candidate_lines, group_of,
                                     normalize_line, rebuild)
 
-CFG = {"enabled": True, "min_docs": 3, "max_words": 12, "group_by": "none", "site_field": "url"}
+from transforms.settings import Boilerplate
+
+CFG = Boilerplate(enabled=True, min_docs=3, max_words=12, group_by="none", site_field="url")
 BODY = "Body sentence number {i} talks about a distinct topic of its own at some length."
 SHARED_LINE = "Subscribe to our newsletter"
 
@@ -34,7 +37,7 @@ def test_line_shared_by_many_documents_is_dropped_but_kept_in_one():
 def test_below_threshold_and_long_lines_stay_and_groups_count_apart():
     long_line = "This long shared sentence has far more than twelve words so it is body text here."
     docs = [_doc(i, [SHARED_LINE, long_line], source="a.jsonl" if i < 2 else "b.jsonl") for i in range(4)]
-    cfg = dict(CFG, group_by="source")  # 2 docs per source < min_docs 3: nothing is boilerplate
+    cfg = dataclasses.replace(CFG, group_by="source")  # 2 docs per source < min_docs 3: nothing is boilerplate
     expected = [(d["id"], d["text"], 0) for d in docs]
     with TestPipeline(runner=FnApiRunner()) as p:
         out = (p | beam.Create(docs) | RemoveBoilerplate(cfg)
@@ -67,10 +70,10 @@ def test_pure_helpers():
 def _reference_boilerplate(docs, cfg):
     """RemoveBoilerplate in plain Python: count each line key's documents over the corpus,
     then ``rebuild`` every document with the occurrences seen in fewer than min_docs."""
-    occurrences = {d["id"]: list(candidate_lines(d, cfg["max_words"], cfg["group_by"])) for d in docs}
+    occurrences = {d["id"]: list(candidate_lines(d, cfg.max_words, cfg.group_by)) for d in docs}
     counts = Counter(key for occ in occurrences.values() for key, _ in occ)
-    return {d["id"]: rebuild(d, [i for key, (_, i) in occurrences[d["id"]] if counts[key] < cfg["min_docs"]],
-                             cfg["max_words"], True) for d in docs}
+    return {d["id"]: rebuild(d, [i for key, (_, i) in occurrences[d["id"]] if counts[key] < cfg.min_docs],
+                             cfg.max_words, True) for d in docs}
 
 
 def test_streams_give_the_plain_python_result_and_only_plain_documents_skip_the_join():

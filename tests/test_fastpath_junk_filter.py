@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from conftest import REPO, SAMPLE, SHARED
 from pipeline.config import load_config
 from transforms.filter import count_words, has_words
-from transforms.junk import (CJK, RATIO_NAMES, STOPWORDS, TERMINAL, WORD_TOKEN, JunkRules, combined_line_check,
-                             doc_ratios, ratio_verdict,
-                             effective_heuristics, line_features, strip_junk)
+from transforms.junk import strip_junk
+from transforms.lines import CJK, STOPWORDS, TERMINAL, WORD_TOKEN, line_features
+from transforms.ratios import RATIO_NAMES, doc_ratios, ratio_verdict
+from transforms.rules import JunkRules, combined_line_check
+from transforms.settings import DocRatios, RuleSpec, junk_settings
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.separators import WORD_SEPARATORS, ascii_but_separators
 
@@ -33,13 +35,12 @@ def _texts(limit=600):
 
 @pytest.mark.parametrize("preset", [None, "aggressive"])
 def test_combined_line_check_changes_no_output(preset):
-    cfg = load_config(preset=preset)["junk"]
-    specs = [r for r in cfg["rules"] if r["name"] not in set(cfg.get("disable") or ())]
-    fast = JunkRules(specs, cfg["regex_timeout_s"])
+    junk = junk_settings(load_config(preset=preset)["junk"])
+    fast = JunkRules(junk.rules, junk.regex_timeout_s)
     slow = copy.copy(fast)
     slow.line_check = None  # every line goes through the rules one by one
     assert fast.line_check is not None
-    heuristics = effective_heuristics(cfg)
+    heuristics = junk.heuristics
     texts = _texts()
     for text in texts:
         assert strip_junk(text, fast, heuristics) == strip_junk(text, slow, heuristics)
@@ -49,8 +50,7 @@ def test_combined_line_check_changes_no_output(preset):
 
 
 def test_combined_line_check_is_off_for_backreferences():
-    rules = JunkRules([{"name": "a", "scope": "line", "pattern": r"(\w+) \1"},
-                       {"name": "b", "scope": "line", "pattern": "x+"}])
+    rules = JunkRules([RuleSpec("a", "line", r"(\w+) \1"), RuleSpec("b", "line", "x+")])
     assert combined_line_check(rules.by_scope["line"]) is None
     assert rules.any_line_rule("anything") is True
     assert rules.first_full_match("go go", "line") == "a"
@@ -111,4 +111,6 @@ def _ratio_verdict_reference(text, cfg):
 def test_ratio_verdict_computes_only_enabled_ratios_same_answer(text, enabled, min_lines, maxes):
     cfg = {"enabled": True, "min_lines": min_lines}
     cfg.update({name: {"enabled": on, "max": top} for name, on, top in zip(RATIO_NAMES, enabled, maxes)})
-    assert ratio_verdict(text, cfg) == _ratio_verdict_reference(text, cfg)
+    ratios = junk_settings(dict(load_config()["junk"], doc_ratios=cfg)).doc_ratios
+    assert isinstance(ratios, DocRatios)
+    assert ratio_verdict(text, ratios) == _ratio_verdict_reference(text, cfg)

@@ -2,9 +2,12 @@
 import pytest
 
 from pipeline.config import ConfigError, load_config
-from transforms.junk import (JunkRules, best_region, classify, compile_heuristics, doc_ratios,
-                             effective_heuristics, line_decisions, line_features, ratio_verdict,
-                             strip_junk)
+from transforms.heuristics import best_region, line_decisions
+from transforms.junk import Cleaner, strip_junk
+from transforms.lines import classify, line_features
+from transforms.ratios import doc_ratios, ratio_verdict
+from transforms.rules import JunkRules
+from transforms.settings import junk_settings
 
 P1 = ("The minister said on Tuesday that the new budget would raise spending on schools and "
       "hospitals across the country by a large margin.")
@@ -15,9 +18,7 @@ P3 = ("Parliament is expected to vote on the proposal next month after a committ
 
 
 def _clean(text, preset=None):
-    junk = load_config(preset=preset)["junk"]
-    rules = JunkRules([r for r in junk["rules"] if r["name"] not in junk["disable"]])
-    return strip_junk(text, rules, compile_heuristics(effective_heuristics(junk)))
+    return Cleaner(junk_settings(load_config(preset=preset)["junk"])).clean(text)
 
 
 def test_subheading_between_body_paragraphs_is_kept_but_nav_is_not():
@@ -52,12 +53,12 @@ def test_minimal_preset_keeps_short_lines():
 def test_disable_switches_a_heuristic_off():
     text = f"{P1}\nWe use cookies, see our privacy policy.\n{P2}"
     junk = load_config(overrides=["junk.disable=[policy_line]"])["junk"]
-    h = effective_heuristics(junk)
-    assert h["policy_line"]["enabled"] is False
+    h = junk_settings(junk).heuristics
+    assert h.policy_line.enabled is False
     lines = text.split("\n")
-    assert line_decisions(lines, compile_heuristics(h))[1] == "cookie_banner"  # the site's own voice
-    h = effective_heuristics(load_config(overrides=["junk.disable=[policy_line, cookie_banner]"])["junk"])
-    assert line_decisions(lines, compile_heuristics(h))[1] is None
+    assert line_decisions(lines, h)[1] == "cookie_banner"  # the site's own voice
+    h = junk_settings(load_config(overrides=["junk.disable=[policy_line, cookie_banner]"])["junk"]).heuristics
+    assert line_decisions(lines, h)[1] is None
     with pytest.raises(ConfigError, match="unknown rule 'no_such_rule'"):
         load_config(overrides=["junk.disable=[no_such_rule]"])
 
@@ -67,7 +68,7 @@ def test_region_and_ratios():
     assert best_region([-1, -2]) is None
     ratios = doc_ratios("a # b # c\n- one\n- two\nthree...")
     assert ratios["symbol_word"] == pytest.approx(3 / 10)
-    cfg = load_config()["junk"]["doc_ratios"]
+    cfg = junk_settings(load_config()["junk"]).doc_ratios
     assert ratio_verdict("a # b # c\n- one\n- two\nthree...", cfg)[0] == "ratio_symbol_word"
     assert ratio_verdict(f"{P1}\n{P2}\n{P3}", cfg) is None
 
@@ -95,8 +96,8 @@ def test_related_list_and_footer_end_the_body_only_after_enough_body():
 
 def test_region_end_switches_and_bad_pattern():
     junk = load_config(overrides=["junk.disable=[related_start, footer_start]"])["junk"]
-    h = effective_heuristics(junk)
-    assert not h["related_start"]["enabled"] and not h["footer_start"]["enabled"]
+    h = junk_settings(junk).heuristics
+    assert not h.related_start.enabled and not h.footer_start.enabled
     with pytest.raises(ConfigError, match="footer_start.pattern"):
         load_config(overrides=["junk.heuristics.footer_start.pattern=(unclosed"])
 
@@ -138,7 +139,7 @@ def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
     clean, hits, _ = _clean(text)
     assert all(i in clean for i in items)
     junk = load_config(overrides=["junk.heuristics.main_region.keep_weak_inside=false"])["junk"]
-    h = compile_heuristics(effective_heuristics(junk))
+    h = junk_settings(junk).heuristics
     verdicts = line_decisions(text.split("\n"), h)
     assert verdicts[5] == "short_line"   # the middle item is beyond context.window of good lines
     # a page that is mostly short lines (navigation) does not keep them
@@ -153,16 +154,16 @@ def test_dateline_and_byline_heuristics():
     junk = load_config(overrides=["junk.heuristics.dateline.enabled=true",
                                   "junk.heuristics.byline.enabled=true",
                                   "junk.heuristics.main_region.good_offset=0"])["junk"]
-    h = compile_heuristics(effective_heuristics(junk))
+    h = junk_settings(junk).heuristics
     lines = ["Budget raises school spending", "By Jane Doe, Reuters", "Tuesday November 19, 2019 7:45 am",
              P1, P2, "2 days ago", P3]
     verdicts = line_decisions(lines, h)
     assert verdicts[1] == "byline" and verdicts[2] == "dateline" and verdicts[5] == "dateline"
     assert verdicts[0] is None and verdicts[3] is None and verdicts[6] is None
     # on by default (news): the same lines go; switched off they stay
-    assert line_decisions(lines, compile_heuristics(effective_heuristics(load_config()["junk"]))) == verdicts
+    assert line_decisions(lines, junk_settings(load_config()["junk"]).heuristics) == verdicts
     off = load_config(overrides=["junk.disable=[dateline, byline]"])["junk"]
-    assert line_decisions(lines, compile_heuristics(effective_heuristics(off)))[1:3] == [None, None]
+    assert line_decisions(lines, junk_settings(off).heuristics)[1:3] == [None, None]
     # more than max_hits (4) bylines on a page are a list's items (a book list, posts): kept
     books = [f"{title}\nby Jane Author {k}" for k, title in enumerate(HEADLINES[:5])]
     verdicts, _ = _decide([P1, *"\n".join(books).split("\n"), P2, P3])
@@ -174,7 +175,7 @@ def test_dateline_and_byline_heuristics():
 # ------------------------------------------------------------------ per-page decisions (issue 3)
 
 def _decide(lines, overrides=()):
-    h = compile_heuristics(effective_heuristics(load_config(overrides=list(overrides))["junk"]))
+    h = junk_settings(load_config(overrides=list(overrides))["junk"]).heuristics
     pages = {}
     return line_decisions(lines, h, pages), pages
 
@@ -325,11 +326,11 @@ def test_cookie_banner_goes_but_prose_about_cookies_stays():
 def test_a_long_line_without_any_sentence_mark_is_no_prose():
     tags = " ".join(["budget", "schools", "hospitals", "parliament", "election", "tax", "growth"] * 5)  # 35 words
     unended = P1.rstrip(".") + " and " + P2.rstrip(".")   # 41 words with a comma, no end mark
-    h = compile_heuristics(effective_heuristics(load_config()["junk"]))
+    h = junk_settings(load_config()["junk"]).heuristics
     assert classify(tags, line_features(tags), h) == ("weak", "no_terminal_punct")
     assert classify(unended, line_features(unended), h)[0] == "good"
-    off = compile_heuristics(effective_heuristics(load_config(
-        overrides=["junk.heuristics.good_line.long_min_marks=0"])["junk"]))
+    off = junk_settings(load_config(
+        overrides=["junk.heuristics.good_line.long_min_marks=0"])["junk"]).heuristics
     assert classify(tags, line_features(tags), off)[0] == "good"
 
 
@@ -356,19 +357,19 @@ def test_stamp_list_cuts_stamped_comments_after_the_body(preset):
     body = [P1, P2, P3, P1.replace("minister", "mayor"), P2.replace("Opposition", "Business")]  # 107 words
     on = ["junk.heuristics.stamp_list.max_page_prose_share=1.0",   # news: only chrome-heavy pages
           "junk.heuristics.dateline.enabled=false"]   # else the stamp lines themselves go as dateline
-    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
+    h = junk_settings(load_config(preset=preset, overrides=on)["junk"]).heuristics
     verdicts = line_decisions([*body, *STAMPED], h)
     assert verdicts[:5] == [None] * 5
     assert verdicts[5:] == ["stamped_list"] * len(STAMPED)  # "Nick A" goes with its stamp (back)
-    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on + [
-        "junk.disable=[stamp_list]"])["junk"]))
+    h = junk_settings(load_config(preset=preset, overrides=on + [
+        "junk.disable=[stamp_list]"])["junk"]).heuristics
     assert "stamped_list" not in line_decisions([*body, *STAMPED], h)
     # two stamps are no list; a stamp before the body (the article's own date line) is no cut
-    h = compile_heuristics(effective_heuristics(load_config(preset=preset, overrides=on)["junk"]))
+    h = junk_settings(load_config(preset=preset, overrides=on)["junk"]).heuristics
     assert "stamped_list" not in line_decisions([*body, *STAMPED[:6]], h)
     assert "stamped_list" not in line_decisions([*STAMPED[:2], *body], h)
     # news: a page with >= 70 % of its words in good lines (prose) keeps its stamped items
-    h = compile_heuristics(effective_heuristics(load_config(preset="news")["junk"]))
+    h = junk_settings(load_config(preset="news")["junk"]).heuristics
     assert "stamped_list" not in line_decisions([*body, *STAMPED], h)
     nav = ["Home", "World news", "Business news", "Sport", "Weather", "Culture", "Opinion"] * 6
     assert "stamped_list" in line_decisions([*nav, *body, *STAMPED], h)
@@ -436,8 +437,7 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     ``good_offset_weak_min_stop`` they count as prose, so good_offset does not shrink the body
     to the few lines that end a sentence; counting only good lines (1.0) does."""
     cfg = load_config(overrides=[f"junk.heuristics.main_region.good_offset_weak_min_stop={weak_min_stop}"])["junk"]
-    rules = JunkRules([r for r in cfg["rules"] if r["name"] not in set(cfg.get("disable") or ())], 1.0)
-    text, _, removed = strip_junk(HARD_WRAPPED_POST, rules, compile_heuristics(effective_heuristics(cfg)))
+    text, _, removed = Cleaner(junk_settings(cfg)).clean(HARD_WRAPPED_POST)
     body = HARD_WRAPPED_POST.split("\n")[3:13]  # the attribution line above is a weak edge line
     assert all(line in text.split("\n") for line in body) is body_kept
     assert "Home | News | Sport | Weather" not in text

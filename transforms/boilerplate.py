@@ -176,22 +176,22 @@ class BoilerplateStreams(beam.PTransform):
     id. Keeping them apart saves the plain documents a shuffle: a consumer that groups
     anyway (a ``CoGroupByKey``) takes both; a Flatten of the two costs the runner a copy.
 
-    ``cfg`` is ``junk.boilerplate`` (``enabled``, ``min_docs``, ``max_words``, ``group_by``,
-    ``site_field``); ``keep_removed`` carries the removed lines for the audit file. Disabled,
-    the tuple is just ``(docs,)``.
+    ``settings`` is a :class:`transforms.settings.Boilerplate` (``junk.boilerplate``);
+    ``keep_removed`` carries the removed lines for the audit file. Disabled, the tuple is just
+    ``(docs,)``.
     """
 
-    def __init__(self, cfg, keep_removed=True):
+    def __init__(self, settings, keep_removed=True):
         super().__init__()
-        self.cfg = dict(cfg)
+        self.settings = settings
         self.keep_removed = keep_removed
 
     def expand(self, docs):
-        cfg = self.cfg
-        if not cfg.get("enabled", True):
+        cfg = self.settings
+        if not cfg.enabled:
             return (docs,)
-        max_words, min_docs = cfg["max_words"], cfg["min_docs"]
-        group_by, site_field = cfg["group_by"], cfg.get("site_field", "url")
+        max_words, min_docs = cfg.max_words, cfg.min_docs
+        group_by, site_field = cfg.group_by, cfg.site_field
         split = docs | "CandidateLines" >> beam.ParDo(SplitByCandidates(
             max_words, group_by, site_field)).with_outputs("keyed", "plain", main="occ")
         occurrences = split.occ
@@ -211,13 +211,13 @@ class RemoveBoilerplate(beam.PTransform):
     """PCollection[doc] -> PCollection[doc] without lines shared by >= ``min_docs`` documents:
     the two streams of :class:`BoilerplateStreams` flattened (same arguments)."""
 
-    def __init__(self, cfg, keep_removed=True):
+    def __init__(self, settings, keep_removed=True):
         super().__init__()
-        self.cfg = dict(cfg)
+        self.settings = settings
         self.keep_removed = keep_removed
 
     def expand(self, docs):
-        if not self.cfg.get("enabled", True):
+        if not self.settings.enabled:
             return docs
-        streams = docs | "Streams" >> BoilerplateStreams(self.cfg, self.keep_removed)
+        streams = docs | "Streams" >> BoilerplateStreams(self.settings, self.keep_removed)
         return streams | "AllStreams" >> beam.Flatten()

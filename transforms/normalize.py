@@ -346,4 +346,4 @@ class Normalize(beam.PTransform):
 
     def expand(self, docs):
         return docs | "NormalizeText" >> beam.ParDo(
-            NormalizeDoc(self.cfg.get("ftfy"), self.cfg.get("fast_path", True)))
+            NormalizeDoc(self.cfg["ftfy"], self.cfg["fast_path"]))

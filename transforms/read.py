@@ -236,7 +236,7 @@ def read_text_file(spec, handle, cfg):
 
 
 def _decoded_doc(doc_id, source, raw, cfg, meta):
-    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg.get("fallback_encoding", "cp1252"))
+    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg["fallback_encoding"])
     if text is None:
         yield _rejected(doc_id, source, "invalid_utf8",
                         "bytes are not valid UTF-8 (input.decode_errors=reject; use detect or replace "
@@ -265,7 +265,7 @@ def parse_json_line(doc_id, source, raw, cfg, pos=0):
     ``doc_id`` is the fallback id (``<file>:<line>``) used when the line has no usable id.
     """
     text_field, id_field = cfg["text_field"], cfg["id_field"]
-    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg.get("fallback_encoding", "cp1252"))
+    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg["fallback_encoding"])
     if text is None:
         yield _rejected(doc_id, source, "invalid_utf8",
                         "line is not valid UTF-8 (input.decode_errors=reject; use detect or replace "

@@ -1,0 +1,44 @@
+"""One document through every per-document stage, as the pipeline runs them.
+
+:class:`DocumentCleaner` chains the pure functions behind the pipeline's per-document stages
+(normalize -> strip junk -> document ratios -> filter) for the tools that clean documents
+outside a Beam graph (``textwash tune``, ``textwash rules``, the benchmarks), so they cannot
+drift from what ``textwash run`` does. Corpus boilerplate and dedup need the whole corpus and
+are not part of it.
+"""
+from transforms.filter import rejection_reason
+from transforms.junk import Cleaner
+from transforms.normalize import ftfy_config, normalize_text
+from transforms.ratios import ratio_verdict
+from transforms.rules import RuleTimeout
+from transforms.settings import junk_settings
+
+
+class DocumentCleaner:
+    """``DocumentCleaner(cfg)(text)`` -> ``(clean_text, hits, removed, rejection)`` for a merged
+    config ``cfg`` (:func:`pipeline.config.load_config`).
+
+    ``rejection`` is None for a kept document, else ``(stage, reason, detail)`` as the pipeline
+    would write it in ``rejected``; ``clean_text`` is the text as far as it got.
+    """
+
+    def __init__(self, cfg):
+        self.ftfy = ftfy_config(cfg["normalize"]["ftfy"])
+        self.fast = cfg["normalize"]["fast_path"]
+        self.settings = junk_settings(cfg["junk"])
+        self.junk = Cleaner(self.settings)
+        self.min_words = cfg["filter"]["min_words"]
+
+    def __call__(self, text):
+        text = normalize_text(text, self.ftfy, self.fast)
+        try:
+            text, hits, removed = self.junk.clean(text)
+        except RuleTimeout as exc:
+            return text, {}, [], ("junk", "rule_timeout", f"rule {exc.rule!r} timed out")
+        verdict = ratio_verdict(text, self.settings.doc_ratios)
+        if verdict:
+            return text, hits, removed, ("junk", *verdict)
+        verdict = rejection_reason(text, self.min_words)
+        if verdict:
+            return text, hits, removed, ("filter", *verdict)
+        return text, hits, removed, None

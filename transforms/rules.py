@@ -1,0 +1,173 @@
+"""The regex rule engine of the junk stage: named rules remove widget fragments, share bars,
+comment forms, slugs.
+
+Every rule (a :class:`transforms.settings.RuleSpec`) has a ``name`` and a ``scope``:
+
+- ``line``: the whole (stripped) line matches ``pattern`` -> the line is removed;
+- ``inline``: ``pattern`` is replaced by ``replace`` (default "") inside a line, the rest
+  of the line stays ("More ShortsThe timing ..." -> "The timing ...");
+- ``top`` / ``bottom``: like ``line``, but only for the first / last ``max_lines``
+  non-blank lines, scanning inward from the edge while lines keep matching (slugs,
+  section labels, footers).
+
+Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeout; a rule
+that times out raises :class:`RuleTimeout` naming it, so the document can be rejected with the
+rule's name instead of stalling.
+"""
+import regex
+
+from transforms.settings import SCOPES
+
+class RuleTimeout(Exception):
+    """A rule's regex exceeded the per-call timeout; ``rule`` names it."""
+
+    def __init__(self, rule):
+        super().__init__(f"rule {rule!r} timed out")
+        self.rule = rule
+
+
+class CompiledRule:
+    """One junk rule (a :class:`transforms.settings.RuleSpec`), compiled: ``name``, ``scope``,
+    ``regex``, ``replace``, ``max_lines``."""
+
+    __slots__ = ("name", "scope", "regex", "replace", "max_lines")
+
+    def __init__(self, spec):
+        self.name = spec.name
+        self.scope = spec.scope
+        self.regex = regex.compile(spec.pattern, spec.flags)
+        self.replace = spec.replace
+        self.max_lines = spec.max_lines
+
+
+# A pattern that could mean something else inside a larger alternation (back-references,
+# recursion, version flags, conditionals) keeps the line rules from being combined into one pre-check.
+_NOT_COMBINABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P[=>]|\(\?[R0-9+&-]|\(\?[a-zA-Z]*V|\(\?\(")
+
+
+def combined_line_check(rules):
+    """One compiled regex whose fullmatch succeeds iff some rule in ``rules`` fully matches.
+
+    Each pattern becomes a scoped group ``(?:pattern)`` (``(?i:...)`` for ignore_case) of one
+    V1 alternation, so a line no rule matches (most lines) costs one regex call instead of
+    one per rule. Returns None when a pattern cannot be combined safely (back-references,
+    recursion, version flags, conditionals) or the alternation does not compile.
+    """
+    if len(rules) < 2:
+        return None
+    parts = []
+    for rule in rules:
+        pattern = rule.regex.pattern
+        if _NOT_COMBINABLE.search(pattern):
+            return None
+        flags = "i" if rule.regex.flags & regex.IGNORECASE else ""
+        parts.append(f"(?{flags}:{pattern})" if flags else f"(?:{pattern})")
+    try:
+        return regex.compile("|".join(parts), regex.V1)
+    except (regex.error, ValueError, TypeError):
+        return None
+
+
+class JunkRules:
+    """The enabled rules of a config, grouped by scope, ready to apply."""
+
+    def __init__(self, rule_specs, timeout=1.0):
+        rules = [CompiledRule(s) for s in rule_specs if s.enabled]
+        self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
+        self.timeout = timeout
+        self.line_check = combined_line_check(self.by_scope["line"])
+
+    def __getstate__(self):
+        return {"by_scope": self.by_scope, "timeout": self.timeout}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.line_check = combined_line_check(self.by_scope["line"])
+
+    def any_line_rule(self, line):
+        """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
+        if self.line_check is None:
+            return True
+        try:
+            return self.line_check.fullmatch(line, timeout=self.timeout) is not None
+        except TimeoutError:
+            return True  # let the rules one by one decide (and name the slow one)
+
+    def _call(self, rule, method, *args):
+        try:
+            return getattr(rule.regex, method)(*args, timeout=self.timeout)
+        except TimeoutError:
+            raise RuleTimeout(rule.name) from None
+
+    def first_full_match(self, line, scope):
+        """Name of the first ``scope`` rule whose pattern matches all of ``line``, else None."""
+        for rule in self.by_scope[scope]:
+            if self._call(rule, "fullmatch", line):
+                return rule.name
+        return None
+
+    def apply_inline(self, line, hits, removed):
+        """Apply inline rules to one line; record hits and removed fragments; return the line."""
+        for rule in self.by_scope["inline"]:
+            found = self._call(rule, "search", line)
+            if found:
+                removed.append([rule.name, found.group(0)])
+                hits[rule.name] = hits.get(rule.name, 0) + 1
+                line = self._call(rule, "sub", rule.replace, line).strip()
+        return line
+
+
+def _strip_edge(lines, rules, scope, hits, removed):
+    """Remove matching non-blank lines from one edge of ``lines`` (in place, via index list)."""
+    order = range(len(lines)) if scope == "top" else range(len(lines) - 1, -1, -1)
+    budget = max((r.max_lines for r in rules.by_scope[scope]), default=0)
+    seen = 0
+    for i in order:
+        line = lines[i]
+        if line is None or not line:
+            continue
+        if seen >= budget:
+            break
+        seen += 1
+        name = None
+        for rule in rules.by_scope[scope]:
+            if seen <= rule.max_lines and rules._call(rule, "fullmatch", line):
+                name = rule.name
+                break
+        if name is None:
+            break
+        hits[name] = hits.get(name, 0) + 1
+        removed.append([name, line])
+        lines[i] = None
+
+
+def apply_rules(text, rules, hits, removed):
+    """Apply ``rules`` (a :class:`JunkRules`) to the lines of ``text``.
+
+    Returns the list of lines, each the line as kept (inline fragments cut) or None where a
+    rule removed it; each hit is counted in ``hits`` (rule name -> lines) and appended to
+    ``removed`` as ``[rule, removed text]``. Raises RuleTimeout when a rule times out.
+
+    >>> from transforms.settings import RuleSpec
+    >>> rules = JunkRules([RuleSpec("share", "line", "Share"), RuleSpec("tag", "inline", "^More ")])
+    >>> hits, removed = {}, []
+    >>> apply_rules("More text\\nShare", rules, hits, removed), hits
+    (['text', None], {'tag': 1, 'share': 1})
+    """
+    lines = []
+    for line in text.split("\n"):
+        if line:
+            line = rules.apply_inline(line, hits, removed)
+            if not line:
+                lines.append(None)
+                continue
+            name = rules.first_full_match(line, "line") if rules.any_line_rule(line) else None
+            if name:
+                hits[name] = hits.get(name, 0) + 1
+                removed.append([name, line])
+                lines.append(None)
+                continue
+        lines.append(line)
+    _strip_edge(lines, rules, "top", hits, removed)
+    _strip_edge(lines, rules, "bottom", hits, removed)
+    return lines
