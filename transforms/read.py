@@ -26,10 +26,14 @@ import regex
 import zstandard
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.records import REJECTED, make_doc, make_rejected
+
+#: what reading a file can raise (I/O, truncated or corrupt archives, bad bytes); anything else
+#: is a bug and is raised
+READ_ERRORS = (OSError, EOFError, ValueError, zlib.error, zstandard.ZstdError)
 
 TEXT_EXTS = (".txt", ".md")
 JSONL_EXTS = (".jsonl", ".ndjson")
@@ -79,8 +83,8 @@ def _list_pattern(pattern):
         pattern = os.path.abspath(pattern)
     try:
         matches = FileSystems.match([pattern])[0].metadata_list
-    except Exception:  # Beam raises for patterns that match nothing
-        matches = []
+    except BeamIOError as exc:  # the filesystem could not list it (no bucket, no credentials, ...)
+        raise InputError(f"cannot list input {pattern!r}: {exc}") from None
     if _is_glob(pattern) or pattern.endswith("/**"):
         head = pattern.split("*")[0].split("?")[0].split("[")[0]
         root = head.rstrip("/") if head.endswith("/") else posixpath.dirname(head)
@@ -216,7 +220,7 @@ def read_text_file(spec, handle, cfg):
     parts = []
     try:
         raw = _read_capped(handle, limit, parts)
-    except Exception as exc:  # noqa: BLE001 - any read failure becomes a rejected record
+    except READ_ERRORS as exc:  # a read failure becomes a rejected record (a bug still raises)
         partial = b"".join(parts)
         yield _rejected(doc_id, source, _error_reason(exc), _error_detail(
             spec, exc, f"the document is incomplete ({len(partial)} readable bytes, start kept "
@@ -359,7 +363,7 @@ def read_jsonl_file(spec, handle, cfg):
     limit = cfg["max_doc_bytes"]
     try:
         head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
-    except Exception:  # noqa: BLE001 - the read loop below reports the failure
+    except READ_ERRORS:  # the read loop below reports the failure
         head = b""
     if looks_binary(head):
         yield _rejected(source, source, "binary_file",
@@ -372,7 +376,7 @@ def read_jsonl_file(spec, handle, cfg):
             oversized = len(raw) > limit and not raw.endswith(b"\n")
             while oversized and raw and not raw.endswith(b"\n"):  # skip the rest of the line
                 raw = handle.readline(limit + 1)
-        except Exception as exc:  # noqa: BLE001 - any read failure becomes a rejected record
+        except READ_ERRORS as exc:  # a read failure becomes a rejected record (a bug still raises)
             yield _rejected(f"{source}:{lineno + 1}", source, _error_reason(exc), _error_detail(
                 spec, exc, f"the {lineno} line(s) before line {lineno + 1} were read and kept"),
                 pos=lineno + 1)
@@ -488,7 +492,7 @@ class ReadFile(beam.DoFn):
             with contextlib.ExitStack() as stack:
                 handle = open_input(spec["path"], stack)
                 yield from reader(spec, handle, self.cfg)
-        except Exception as exc:  # noqa: BLE001 - cannot open: one rejected record names the file
+        except READ_ERRORS as exc:  # cannot open: one rejected record names the file
             yield _rejected(source, source, "read_error",
                             f"cannot open {source}: {type(exc).__name__}: {exc}")
 
