@@ -2,7 +2,7 @@
 
 The sample (at most ``--limit`` documents, read on the launcher: this is a sampling tool,
 not a pipeline) is cleaned exactly as the pipeline does (normalize, junk rules and heuristics, document
-ratios, filter: :class:`transforms.clean.DocumentCleaner`; corpus boilerplate is not applied),
+ratios, corpus boilerplate counted on the sample, filter),
 exact copies are grouped, and the remaining texts are signed with the project's MinHash
 (``transforms.minhash``) and paired through LSH bands tuned for the lowest threshold. For
 each threshold the command prints the near pairs at or above it, the clusters (connected
@@ -12,14 +12,15 @@ where they differ, so a threshold can be picked by looking.
 """
 import contextlib
 import difflib
-import hashlib
 
 import numpy as np
 import regex
 
 from pipeline.config import ConfigError, add_config_arguments, load_config
+from transforms.boilerplate import remove_boilerplate_in_memory
 from transforms.clean import DocumentCleaner
-from transforms.minhash import Signer, lsh_params, shingles
+from transforms.dedup import rank_key, text_hash
+from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
 from transforms.read import list_inputs, open_input, read_jsonl_file, read_text_file
 
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -46,60 +47,73 @@ def read_sample(patterns, input_cfg, limit):
 
 
 def clean_sample(docs, cfg):
-    """``(ids, texts, dropped)``: the docs cleaned and filtered as the pipeline does; dropped = count."""
+    """``(ids, texts, metas, dropped)``: the docs cleaned and filtered as the pipeline does
+    (:class:`transforms.clean.DocumentCleaner`, corpus boilerplate counted on the sample);
+    dropped = how many were rejected."""
     clean = DocumentCleaner(cfg)
-    ids, texts, dropped = [], [], 0
+    survivors = []
     for doc in docs:
-        text, _, _, rejection = clean(doc["text"])
-        if rejection is not None:
-            dropped += 1
-            continue
-        ids.append(doc["id"])
-        texts.append(text)
-    return ids, texts, dropped
+        text, _, _, rejection = clean.before_boilerplate(doc["text"])
+        if rejection is None:
+            survivors.append(dict(doc, text=text))
+    survivors = remove_boilerplate_in_memory(survivors, clean.settings.boilerplate)
+    kept = [doc for doc in survivors if clean.judge(doc["text"]) is None]
+    return ([d["id"] for d in kept], [d["text"] for d in kept], [d.get("meta", {}) for d in kept],
+            len(docs) - len(kept))
 
 
-def group_exact(ids, texts):
-    """Exact-copy groups: list of index lists (first index = the kept one), in first-seen order."""
+def group_exact(docs):
+    """Exact-copy groups of the cleaned ``docs``: lists of indices, the group's representative
+    (best :func:`transforms.dedup.rank_key`) first, in first-seen order."""
     groups = {}
-    for i, text in enumerate(texts):
-        groups.setdefault(hashlib.sha1(text.encode("utf-8")).hexdigest(), []).append(i)
+    for i, doc in enumerate(docs):
+        groups.setdefault(text_hash(doc["text"]), []).append(i)
     return list(groups.values())
 
 
-def near_pairs(signatures, low):
-    """``{(i, j): estimated Jaccard}`` for signature pairs >= ``low`` found through LSH bands.
-
-    Bands are tuned for ``low - 0.1`` so that pairs just above ``low`` are rarely missed.
-    """
-    sigs = np.stack(signatures)
-    bands, rows = lsh_params(max(0.05, low - 0.1), sigs.shape[1])
-    pairs = {}
+def candidate_pairs(sigs, bands, rows, max_bucket_size):
+    """The LSH candidate pairs ``{(i, j)}`` (i < j) of the signatures ``sigs`` (None = no words),
+    banded as the pipeline bands them (``dedup.lsh_threshold``), an oversized bucket pairing
+    each member with its smallest member only."""
+    pairs = set()
     for b in range(bands):
         buckets = {}
-        for i, row in enumerate(sigs[:, b * rows:(b + 1) * rows]):
-            buckets.setdefault(row.tobytes(), []).append(i)
+        for i, sig in enumerate(sigs):
+            if sig is not None:
+                buckets.setdefault(sig[b * rows:(b + 1) * rows].tobytes(), []).append(i)
         for members in buckets.values():
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    key = (members[x], members[y])
-                    if key not in pairs:
-                        sim = float(np.count_nonzero(sigs[key[0]] == sigs[key[1]])) / sigs.shape[1]
-                        if sim >= low:
-                            pairs[key] = sim
+            heads = 1 if len(members) > max_bucket_size else len(members) - 1
+            pairs.update((members[x], members[y]) for x in range(heads) for y in range(x + 1, len(members)))
     return pairs
 
 
-def clusters_at(n, pairs, threshold, weights):
-    """Clusters (components with > 1 document, weighted by copies) of the pairs >= ``threshold``.
+def pair_similarities(signed, pairs, verify):
+    """``{(i, j): similarity}``: the exact Jaccard of the shingle fingerprints (``verify:
+    exact``) or the MinHash estimate, as the pipeline verifies a candidate pair."""
+    sims = {}
+    for i, j in pairs:
+        (sig_a, prints_a), (sig_b, prints_b) = signed[i], signed[j]
+        sims[(i, j)] = (exact_jaccard(prints_a, prints_b) if verify == "exact"
+                        else estimated_jaccard(sig_a, sig_b))
+    return sims
 
-    Returns ``(clusters, duplicates)``: number of clusters of total weight > 1 and the number
-    of documents that would be dropped (total weight minus one per cluster).
 
-    >>> clusters_at(3, {(0, 1): 0.9}, 0.8, [1, 1, 2])
+def clusters_at(reps, sims, threshold, d):
+    """``(clusters, duplicates)`` the pipeline would give at ``threshold``.
+
+    ``reps`` are ``(rank, signature, copies)`` of the exact-copy representatives. Verified
+    pairs form connected components; each component's best-ranked member is its head and,
+    under ``cluster_policy: representative``, a member whose estimated Jaccard with the head
+    is below ``min_rep_similarity`` heads a cluster of its own (as
+    :func:`transforms.dedup.assign_members` does). Exact copies always count.
+
+    >>> import numpy as np
+    >>> sig = np.zeros(4, dtype=np.uint32)
+    >>> clusters_at([((0,), sig, 1), ((1,), sig, 1), ((2,), sig, 2)], {(0, 1): 0.9}, 0.8,
+    ...             {"cluster_policy": "representative", "min_rep_similarity": 0.5})
     (2, 2)
     """
-    parent = list(range(n))
+    parent = list(range(len(reps)))
 
     def find(x):
         while parent[x] != x:
@@ -107,15 +121,22 @@ def clusters_at(n, pairs, threshold, weights):
             x = parent[x]
         return x
 
-    for (i, j), sim in pairs.items():
+    for (i, j), sim in sims.items():
         if sim >= threshold:
             parent[find(i)] = find(j)
-    size = {}
-    for i in range(n):
-        root = find(i)
-        size[root] = size.get(root, 0) + weights[i]
-    big = [s for s in size.values() if s > 1]
-    return len(big), sum(s - 1 for s in big)
+    components = {}
+    for i in range(len(reps)):
+        components.setdefault(find(i), []).append(i)
+    weight = {}
+    for members in components.values():
+        head = min(members, key=lambda i: reps[i][0])
+        for i in members:
+            own = (i != head and d["cluster_policy"] == "representative"
+                   and estimated_jaccard(reps[i][1], reps[head][1]) < d["min_rep_similarity"])
+            key = i if own else head
+            weight[key] = weight.get(key, 0) + reps[i][2]
+    big = [w for w in weight.values() if w > 1]
+    return len(big), sum(w - 1 for w in big)
 
 
 def where_they_differ(a, b, context=6, limit=160):
@@ -132,35 +153,40 @@ def where_they_differ(a, b, context=6, limit=160):
 def tune(patterns, cfg, limit=5000, examples=2):
     """The tune table and examples for a sample (str)."""
     docs, unreadable = read_sample(patterns, cfg["input"], limit)
-    ids, texts, dropped = clean_sample(docs, cfg)
+    ids, texts, metas, dropped = clean_sample(docs, cfg)
     d = cfg["dedup"]
-    groups = group_exact(ids, texts)
+    cleaned = [{"id": i, "text": t, "meta": m} for i, t, m in zip(ids, texts, metas)]
+    groups = [sorted(g, key=lambda i: rank_key(cleaned[i], d["representative"])) for g in group_exact(cleaned)]
     exact_dups = sum(len(g) - 1 for g in groups)
-    reps = [g[0] for g in groups]
-    weights = [len(g) for g in groups]
     signer = Signer.from_config(d)
-    sigs = [signer.signature(shingles(texts[i], d["ngram"])) for i in reps]
-    pairs = near_pairs(sigs, THRESHOLDS[0]) if len(sigs) > 1 else {}
+    signed = [signer.sign_text(texts[g[0]], d["ngram"]) or (None, None) for g in groups]
+    reps = [(rank_key(cleaned[g[0]], d["representative"]), sig, len(g)) for g, (sig, _) in zip(groups, signed)]
+    bands, rows = lsh_params(d["lsh_threshold"], d["num_perm"])
+    pairs = pair_similarities(signed, candidate_pairs([sig for sig, _ in signed], bands, rows,
+                                                      d["max_bucket_size"]), d["verify"])
+    pairs = {key: sim for key, sim in pairs.items() if sim >= THRESHOLDS[0]}
+    reps_idx = [g[0] for g in groups]
     lines = [f"unreadable: {len(unreadable)} record(s) skipped, first: "
              f"{unreadable[0]['reason']}: {unreadable[0]['detail']}"] if unreadable else []
     lines += [f"sample: {len(docs)} document(s) read (limit {limit}), {dropped} rejected by cleaning/filter, "
              f"{len(texts)} compared; {exact_dups} exact cop(ies) in {sum(1 for g in groups if len(g) > 1)} "
              f"group(s) (dropped at every threshold)",
-             f"similarity: MinHash estimate of {d['ngram']}-word shingle Jaccard, {d['num_perm']} perm "
+             f"similarity: {'exact' if d['verify'] == 'exact' else 'MinHash estimate of'} {d['ngram']}-word shingle "
+             f"Jaccard of the LSH candidates ({d['num_perm']} perm, bands for {d['lsh_threshold']}) "
              f"(current dedup.threshold = {d['threshold']})", "",
              f"{'threshold':>9}  {'near pairs':>10}  {'clusters':>8}  {'duplicates':>10}  {'kept':>6}"]
     for t in THRESHOLDS:
         n_pairs = sum(1 for s in pairs.values() if s >= t)
-        n_clusters, dups = clusters_at(len(reps), pairs, t, weights)
+        n_clusters, dups = clusters_at(reps, pairs, t, d)
         mark = "  <- current" if abs(t - d["threshold"]) < 1e-9 else ""
         lines.append(f"{t:>9.2f}  {n_pairs:>10}  {n_clusters:>8}  {dups:>10}  {len(texts) - dups:>6}{mark}")
     lines += ["", f"example pairs just above each threshold (similarity in [t, t+{STEP})):"]
     for t in THRESHOLDS:
         near = sorted(((s, i, j) for (i, j), s in pairs.items() if t <= s < t + STEP - 1e-9),
-                      key=lambda x: (x[0], ids[reps[x[1]]], ids[reps[x[2]]]))
+                      key=lambda x: (x[0], ids[reps_idx[x[1]]], ids[reps_idx[x[2]]]))
         lines.append(f"  {t:.2f}: {len(near)} pair(s)")
         for s, i, j in near[:examples]:
-            a, b = reps[i], reps[j]
+            a, b = reps_idx[i], reps_idx[j]
             pa, pb = where_they_differ(texts[a], texts[b])
             lines.append(f"    {s:.3f}  {ids[a]}  vs  {ids[b]}")
             lines.append(f"           a: {pa}")

@@ -7,8 +7,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, candidate_lines, group_of,
-                                    normalize_line, rebuild)
+from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, group_of, normalize_line,
+                                    remove_boilerplate_in_memory)
 
 from transforms.settings import Boilerplate
 
@@ -67,15 +67,6 @@ def test_pure_helpers():
     assert group_of({"source": "s", "meta": {}}, "site") == "s"
 
 
-def _reference_boilerplate(docs, cfg):
-    """RemoveBoilerplate in plain Python: count each line key's documents over the corpus,
-    then ``rebuild`` every document with the occurrences seen in fewer than min_docs."""
-    occurrences = {d["id"]: list(candidate_lines(d, cfg.max_words, cfg.group_by)) for d in docs}
-    counts = Counter(key for occ in occurrences.values() for key, _ in occ)
-    return {d["id"]: rebuild(d, [i for key, (_, i) in occurrences[d["id"]] if counts[key] < cfg.min_docs],
-                             cfg.max_words, True) for d in docs}
-
-
 def test_streams_give_the_plain_python_result_and_only_plain_documents_skip_the_join():
     """The two streams of BoilerplateStreams (documents without candidate lines, untouched;
     the rebuilt others, joined with the lines to keep) hold exactly what rebuilding every
@@ -86,7 +77,7 @@ def test_streams_give_the_plain_python_result_and_only_plain_documents_skip_the_
     docs += [{"id": f"p{i}", "source": "a.jsonl", "meta": {},
               "text": BODY.format(i=i) + "\n\n" + BODY.format(i=i + 1)} for i in range(3)]  # no candidates
     docs.append(_doc(20, ["One more line here", "Share this article!"]))
-    expected = _reference_boilerplate(docs, CFG)
+    expected = {d["id"]: d for d in remove_boilerplate_in_memory(docs, CFG, keep_removed=True)}
     assert sum(expected[d["id"]] != d for d in docs) >= 9                 # the fixture removes lines
     with TestPipeline(runner=FnApiRunner()) as p:
         plain, rebuilt = p | beam.Create(docs) | BoilerplateStreams(CFG)

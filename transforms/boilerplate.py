@@ -19,6 +19,7 @@ Groups (``group_by``): ``none`` (whole corpus), ``source`` (the input file), or 
 pages is caught even when a threshold over the whole corpus would not be.
 """
 import hashlib
+from collections import Counter
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -221,3 +222,17 @@ class RemoveBoilerplate(beam.PTransform):
             return docs
         streams = docs | "Streams" >> BoilerplateStreams(self.settings, self.keep_removed)
         return streams | "AllStreams" >> beam.Flatten()
+
+
+def remove_boilerplate_in_memory(docs, settings, keep_removed=False):
+    """:class:`RemoveBoilerplate` in plain Python for a list of documents that fits in memory
+    (``textwash tune``'s sample, the tests' reference): count each line key's documents over
+    ``docs``, then :func:`rebuild` every document with the occurrences seen in fewer than
+    ``settings.min_docs`` documents. Returns the new list (documents in the same order)."""
+    if not settings.enabled:
+        return list(docs)
+    occurrences = {d["id"]: list(candidate_lines(d, settings.max_words, settings.group_by, settings.site_field))
+                   for d in docs}
+    counts = Counter(key for occ in occurrences.values() for key, _ in occ)
+    return [rebuild(d, [i for key, (_, i) in occurrences[d["id"]] if counts[key] < settings.min_docs],
+                    settings.max_words, keep_removed) for d in docs]

@@ -4,7 +4,8 @@
 (normalize -> strip junk -> document ratios -> filter) for the tools that clean documents
 outside a Beam graph (``textwash tune``, ``textwash rules``, the benchmarks), so they cannot
 drift from what ``textwash run`` does. Corpus boilerplate and dedup need the whole corpus and
-are not part of it.
+are not part of it (``textwash tune`` runs boilerplate on its sample between
+:meth:`DocumentCleaner.before_boilerplate` and :meth:`DocumentCleaner.judge`).
 """
 from transforms.filter import rejection_reason
 from transforms.junk import Cleaner
@@ -30,15 +31,21 @@ class DocumentCleaner:
         self.min_words = cfg["filter"]["min_words"]
 
     def __call__(self, text):
+        text, hits, removed, rejection = self.before_boilerplate(text)
+        return (text, hits, removed, rejection or self.judge(text))
+
+    def before_boilerplate(self, text):
+        """The stages before corpus boilerplate (normalize, strip junk, document ratios) of one
+        text: ``(clean_text, hits, removed, rejection)``."""
         text = normalize_text(text, self.ftfy, self.fast)
         try:
             text, hits, removed = self.junk.clean(text)
         except RuleTimeout as exc:
             return text, {}, [], ("junk", "rule_timeout", f"rule {exc.rule!r} timed out")
         verdict = ratio_verdict(text, self.settings.doc_ratios)
-        if verdict:
-            return text, hits, removed, ("junk", *verdict)
+        return text, hits, removed, (("junk", *verdict) if verdict else None)
+
+    def judge(self, text):
+        """The filter's verdict on a cleaned text: None (kept) or ``("filter", reason, detail)``."""
         verdict = rejection_reason(text, self.min_words)
-        if verdict:
-            return text, hits, removed, ("filter", *verdict)
-        return text, hits, removed, None
+        return ("filter", *verdict) if verdict else None
