@@ -7,8 +7,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, group_of, normalize_line,
-                                    remove_boilerplate_in_memory)
+from transforms.boilerplate import (BoilerplateStreams, RemoveBoilerplate, candidate_lines, group_of,
+                                    normalize_line, remove_boilerplate_in_memory)
 
 from transforms.settings import Boilerplate
 
