@@ -50,18 +50,19 @@ def rejection_reason(text, min_words):
     return "too_few_words", f"{words} words < filter.min_words={min_words}"
 
 
-class FilterDoc(beam.DoFn):
-    """Pass documents through, or send them to ``rejected`` with the reason."""
+class RejectByVerdict(beam.DoFn):
+    """Pass each document through, or send it to ``rejected`` (stage ``stage``) when
+    ``verdict(text, *args)`` gives a ``(reason, detail)`` (a module-level function: picklable)."""
 
-    def __init__(self, min_words):
-        self.min_words = min_words
+    def __init__(self, stage, verdict, *args):
+        self.stage, self.verdict, self.args = stage, verdict, args
 
     def process(self, doc):
-        verdict = rejection_reason(doc["text"], self.min_words)
+        verdict = self.verdict(doc["text"], *self.args)
         if verdict is None:
             yield doc
         else:
-            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(doc, "filter", *verdict))
+            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(doc, self.stage, *verdict))
 
 
 class FilterDocs(beam.PTransform):
@@ -72,4 +73,5 @@ class FilterDocs(beam.PTransform):
         self.min_words = filter_cfg["min_words"]
 
     def expand(self, docs):
-        return docs | "RejectShort" >> beam.ParDo(FilterDoc(self.min_words)).with_outputs(REJECTED, main="docs")
+        return docs | "RejectShort" >> beam.ParDo(RejectByVerdict(
+            "filter", rejection_reason, self.min_words)).with_outputs(REJECTED, main="docs")

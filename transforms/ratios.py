@@ -7,7 +7,8 @@ documents out, with a tagged ``rejected`` output.
 import apache_beam as beam
 import regex
 
-from transforms.records import REJECTED, reject_doc
+from transforms.filter import RejectByVerdict
+from transforms.records import REJECTED
 
 RATIO_NAMES = ("symbol_word", "bullet_lines", "ellipsis_lines", "short_lines")
 BULLET = regex.compile(r"^\s*[\u2022\u2023\u25b6\u25cf\u25e6\u2013\u2014*·-]\s")
@@ -71,20 +72,6 @@ def ratio_verdict(text, ratios):
     return None
 
 
-class RatioFilterDoc(beam.DoFn):
-    """Pass documents through, or send them to ``rejected`` (stage ``junk``) with the ratio."""
-
-    def __init__(self, ratios):
-        self.ratios = ratios
-
-    def process(self, doc):
-        verdict = ratio_verdict(doc["text"], self.ratios)
-        if verdict is None:
-            yield doc
-        else:
-            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(doc, "junk", *verdict))
-
-
 class RejectByRatios(beam.PTransform):
     """PCollection[doc] -> DoOutputsTuple(docs, rejected): documents over a ratio are rejected.
     ``ratios`` is a :class:`transforms.settings.DocRatios`."""
@@ -94,4 +81,5 @@ class RejectByRatios(beam.PTransform):
         self.ratios = ratios
 
     def expand(self, docs):
-        return docs | "RejectByRatio" >> beam.ParDo(RatioFilterDoc(self.ratios)).with_outputs(REJECTED, main="docs")
+        return docs | "RejectByRatio" >> beam.ParDo(RejectByVerdict(
+            "junk", ratio_verdict, self.ratios)).with_outputs(REJECTED, main="docs")

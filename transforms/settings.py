@@ -167,22 +167,20 @@ class RuleSpec:
 
 @dataclass(frozen=True)
 class Toggle:
-    """A heuristic with no setting but its switch (``lorem_ipsum``)."""
+    """A block's switch: the base of every block that can be switched off (``lorem_ipsum``
+    has nothing else)."""
     enabled: bool
 
 
 @dataclass(frozen=True)
-class WordCapped:
+class WordCapped(Toggle):
     """A hard heuristic applied to lines of at most ``max_words`` words (javascript, curly_brace)."""
-    enabled: bool
     max_words: int = bounded(1)
 
 
 @dataclass(frozen=True)
-class PolicyLine:
+class PolicyLine(WordCapped):
     """``policy_line``: short lines holding one of ``phrases`` (cookie / privacy / terms banners)."""
-    enabled: bool
-    max_words: int = bounded(1)
     phrases: typing.Tuple[str, ...] = bounded()
 
 
@@ -196,22 +194,21 @@ class _Compiled:
 
 
 @dataclass(frozen=True)
-class CookieBanner(_Compiled):
-    """``cookie_banner``: a cookie notice up to ``max_words`` words in the site's own voice."""
-    enabled: bool
-    max_words: int = bounded(1)
+class PatternLine(_Compiled, WordCapped):
+    """A line of at most ``max_words`` words that ``pattern`` matches (``cookie_banner``: a
+    cookie notice in the site's own voice)."""
     pattern: str = bounded(pattern=True)
+
+
+CookieBanner = PatternLine
 
 
 @dataclass(frozen=True)
-class StampPattern(_Compiled):
+class StampPattern(PatternLine):
     """``dateline`` / ``byline``: a short line that ``pattern`` matches at its start."""
-    enabled: bool
-    max_words: int = bounded(1)
     max_page_prose_share: float = bounded(0.0, 1.0)
     weak_first: int = bounded(0)
     max_hits: int = bounded(1)
-    pattern: str = bounded(pattern=True)
 
 
 @dataclass(frozen=True)
@@ -225,9 +222,8 @@ class GoodLine:
 
 
 @dataclass(frozen=True)
-class Context:
+class Context(Toggle):
     """A weak line is kept when its nearest non-weak neighbours within ``window`` are good."""
-    enabled: bool
     window: int = bounded(1)
     keep_if: str = bounded(choices=("either", "both"))
 
@@ -241,9 +237,8 @@ class ExtendBelow:
 
 
 @dataclass(frozen=True)
-class MainRegion:
+class MainRegion(Toggle):
     """Keep the densest run of body text (a maximum-sum segment of line scores)."""
-    enabled: bool
     bad_penalty: float = bounded(0.0)
     weak_penalty: float = bounded(0.0)
     weak_penalty_per_word: float = bounded(0.0)
@@ -258,16 +253,14 @@ class MainRegion:
 
 
 @dataclass(frozen=True)
-class RepeatedAbove:
+class RepeatedAbove(Toggle):
     """A kept line above the body that is kept again below it is a copy."""
-    enabled: bool
     min_words: int = bounded(1)
 
 
 @dataclass(frozen=True)
-class ScatteredPage:
+class ScatteredPage(Toggle):
     """A page without a dominant article block is kept whole but for bad lines."""
-    enabled: bool
     max_region_share: float = bounded(0.0, 1.0)
     weak_penalty: float = bounded(0.0)
     min_weak_stopword_ratio: float = bounded(0.0, 1.0)
@@ -276,19 +269,15 @@ class ScatteredPage:
 
 
 @dataclass(frozen=True)
-class ThreadPage:
+class ThreadPage(Toggle):
     """A comment heading followed by ``min_ratio`` x the body's words does not end the region."""
-    enabled: bool
     min_ratio: float = bounded(0.0)
 
 
 @dataclass(frozen=True)
-class RegionEnd(_Compiled):
+class RegionEnd(PatternLine):
     """A region-end marker (comment / related / footer heading) after ``min_body_words``."""
-    enabled: bool
-    max_words: int = bounded(1)
     min_body_words: int = bounded(0)
-    pattern: str = bounded(pattern=True)
 
 
 @dataclass(frozen=True)
@@ -299,9 +288,8 @@ class RelatedStart(RegionEnd):
 
 
 @dataclass(frozen=True)
-class StampList:
+class StampList(Toggle):
     """A run of date / time stamps after the body ends it (stamped comments, dated teasers)."""
-    enabled: bool
     min_body_words: int = bounded(0)
     min_stamps: int = bounded(1)
     window: int = bounded(1)
@@ -317,9 +305,8 @@ HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum
 
 
 @dataclass(frozen=True)
-class Heuristics:
+class Heuristics(Toggle):
     """``junk.heuristics``: the line classes, context and main-region settings."""
-    enabled: bool
     javascript: WordCapped
     policy_line: PolicyLine
     cookie_banner: CookieBanner
@@ -349,16 +336,14 @@ class Heuristics:
 # ------------------------------------------------------------------ document ratios, boilerplate
 
 @dataclass(frozen=True)
-class Ratio:
+class Ratio(Toggle):
     """One document ratio: over ``max`` rejects the document."""
-    enabled: bool
     max: float = bounded(0.0)
 
 
 @dataclass(frozen=True)
-class DocRatios:
+class DocRatios(Toggle):
     """``junk.doc_ratios`` (Gopher / FineWeb), judged on documents of ``min_lines`` lines or more."""
-    enabled: bool
     min_lines: int = bounded(0)
     symbol_word: Ratio = bounded()
     bullet_lines: Ratio = bounded()
@@ -367,9 +352,8 @@ class DocRatios:
 
 
 @dataclass(frozen=True)
-class Boilerplate:
+class Boilerplate(Toggle):
     """``junk.boilerplate``: corpus-level removal of short lines shared by many documents."""
-    enabled: bool
     min_docs: int = bounded(2)
     max_words: int = bounded(1)
     group_by: str = bounded(choices=("none", "source", "site"))
