@@ -2,11 +2,13 @@
 
 ``textwash run --input PATTERN ... --output DIR [--config FILE] [--preset NAME]
 [--set key=value ...] [Beam options]``: arguments textwash does not know are passed to Beam
-(``--runner``, ``--direct_num_workers``, ``--project`` ...). Every user mistake (missing
-input, bad config, non-empty output) ends with a one-line ``textwash: error: ...`` message
-and exit status 2, never a traceback.
+(``--runner``, ``--direct_num_workers``, ``--project`` ...) when Beam knows them; any other
+option is a mistake (``--threshold 0.9`` -> "did you mean `--set dedup.threshold=0.9`?").
+Every user mistake (missing input, bad config, unknown option, non-empty output) ends with a
+one-line ``textwash: error: ...`` message and exit status 2, never a traceback.
 """
 import argparse
+import difflib
 import logging
 import math
 import os
@@ -25,7 +27,7 @@ logging.getLogger().addFilter(_DropBeamImportNoise())
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, add_config_arguments, load_config
-from pipeline.options import OptionsError, make_options, make_runner
+from pipeline.options import OptionsError, beam_option_names, make_options, make_runner, unknown_options
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
@@ -57,9 +59,11 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser(
         "run", help="run the pipeline",
-        description="Run the pipeline. Unknown options are passed to Apache Beam, e.g. "
+        description="Run the pipeline. Apache Beam pipeline options are passed to Beam, e.g. "
                     "--runner DataflowRunner --project P --region R --temp_location gs://B/tmp, "
-                    "or --direct_running_mode multi_processing --direct_num_workers 2.")
+                    "or --direct_running_mode multi_processing --direct_num_workers 2; an option "
+                    "neither textwash nor Beam knows is an error (config values are set with "
+                    "--set KEY=VALUE).")
     run.add_argument("--input", action="append", required=True, metavar="PATTERN",
                      help="a file, glob or directory (recursive); repeat for more. "
                           ".txt/.md = one document per file; .jsonl/.ndjson = one per line; "
@@ -71,10 +75,88 @@ def build_parser():
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
                      help="seconds between progress lines on stderr (default 2 on a terminal, 10 otherwise)")
+    run.set_defaults(known_options=tuple(opt for action in run._actions  # noqa: SLF001
+                                         for opt in action.option_strings if opt.startswith("--")))
     from pipeline import inspect as inspect_cmd, rules_cmd, tune
     for module in (inspect_cmd, tune, rules_cmd):
         module.add_parser(sub)
     return parser
+
+
+def config_keys(cfg, prefix=""):
+    """Dotted keys of every value of a config dict, in file order (lists are values).
+
+    >>> config_keys({"dedup": {"threshold": 0.8}, "output": {"shards": "auto"}})
+    ['dedup.threshold', 'output.shards']
+    """
+    keys = []
+    for key, value in cfg.items():
+        if isinstance(value, dict) and value:
+            keys.extend(config_keys(value, f"{prefix}{key}."))
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def _set_hint(name, value, cfg):
+    """``--set KEY=VALUE`` for an option named like a config key's last part, or None.
+
+    ``--min-words`` / ``--min_words`` match every key ending in ``min_words``; the shallowest
+    (``filter.min_words``, not ``junk.heuristics.good_line.min_words``) is the one meant.
+    """
+    leaf = name.lstrip("-").replace("-", "_").lower()
+    matches = [key for key in config_keys(cfg) if key.rsplit(".", 1)[-1] == leaf]
+    if not matches:
+        return None
+    depth = min(key.count(".") for key in matches)
+    shallow = [key for key in matches if key.count(".") == depth]
+    if value is None:
+        default = cfg
+        for part in shallow[0].split("."):
+            default = default[part]
+        value = "true" if isinstance(default, bool) else "VALUE"
+    return " or ".join(f"`--set {key}={value}`" for key in shallow)
+
+
+def _option_hint(name, known):
+    """A close textwash or Beam option name for a mistyped ``name`` (or None)."""
+    def norm(option):
+        return option.replace("-", "_").lower()
+    same = [option for option in known if norm(option) == norm(name)]  # --direct-num-workers
+    if same:
+        return f"`{same[0]}`"
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.75)
+    return " or ".join(f"`{option}`" for option in close) or None
+
+
+def check_unknown_options(beam_args, textwash_options):
+    """Raise UsageError (one line) when ``beam_args`` hold an option Beam does not know.
+
+    Each unknown option gets a suggestion: ``--set KEY=VALUE`` when its name is the last part
+    of a config key (``--threshold 0.9`` -> ``--set dedup.threshold=0.9``), else the closest
+    textwash or Beam option names. Stray words (no option before them) are reported too.
+    """
+    leftover = unknown_options(beam_args)
+    if not leftover:
+        return
+    cfg = load_config()  # the default keys: what --set accepts, whatever file or preset is used
+    known = sorted(set(textwash_options) | set(beam_option_names()))
+    problems, i = [], 0
+    while i < len(leftover):
+        arg = leftover[i]
+        i += 1
+        if not arg.startswith("-"):
+            problems.append(f"unexpected argument {arg!r}")
+            continue
+        name, value = arg.split("=", 1) if "=" in arg else (arg, None)
+        if value is None and i < len(leftover) and not leftover[i].startswith("--"):
+            value = leftover[i]
+            i += 1
+        hint = _set_hint(name, value, cfg) or _option_hint(name, known)
+        problems.append(f"unknown option {name}" + (f": did you mean {hint}?" if hint else
+                                                     " (not a textwash or Beam pipeline option; "
+                                                     "see textwash run --help)"))
+    raise UsageError("; ".join(problems))
 
 
 def _is_local(path):
@@ -123,6 +205,7 @@ def auto_shards(cfg, specs):
 def run_command(args, beam_args):
     """Execute ``textwash run``; returns the final stats dict."""
     import apache_beam as beam
+    check_unknown_options(beam_args, args.known_options)
     cfg = load_config(args.config, args.preset, args.overrides)
     specs = list_inputs(args.input)
     options = make_options(beam_args)
