@@ -51,6 +51,21 @@ class UsageError(Exception):
     """A user mistake worth a one-line message (exit status 2)."""
 
 
+class RunError(Exception):
+    """The job ran but its result is not a usable corpus: one-line message, exit status 1."""
+
+
+def share(text):
+    """argparse type of ``--max-rejected-share``: a float between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
+    return value
+
+
 def build_parser():
     """The argparse parser of ``textwash`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -73,6 +88,10 @@ def build_parser():
     add_config_arguments(run)
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    run.add_argument("--max-rejected-share", type=share, default=0.5, metavar="FLOAT",
+                     help="fail the run (exit 1, no _SUCCESS; outputs and stats.json are kept to look "
+                          "at) when more than this share of the records read is rejected, and say "
+                          "why (default 0.5; 1 = never)")
     run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
                      help="seconds between progress lines on stderr (default 2 on a terminal, 10 otherwise)")
     run.set_defaults(known_options=tuple(opt for action in run._actions  # noqa: SLF001
@@ -230,7 +249,12 @@ def run_command(args, beam_args):
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
              "output": output_dir, "shards": num_shards,
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
-    stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra)
+    try:
+        stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra,
+                                  args.max_rejected_share)
+    except assembly.RunFailed as exc:
+        from pipeline.diagnose import failure_line
+        raise RunError(failure_line(exc, output_dir, cfg)) from None
     print(progress.summary_table(stats))
     return stats
 
@@ -275,7 +299,7 @@ def main(argv=None):
     except (ConfigError, InputError, UsageError, OptionsError, InspectError) as exc:
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except assembly.ConservationError as exc:
+    except (assembly.ConservationError, RunError) as exc:
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
