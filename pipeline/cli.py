@@ -12,6 +12,7 @@ import difflib
 import logging
 import math
 import os
+import signal
 import sys
 import time
 
@@ -30,6 +31,7 @@ from pipeline.config import ConfigError, add_config_arguments, load_config
 from pipeline.options import OptionsError, beam_option_names, make_options, make_runner, unknown_options
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
+from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
 from transforms.read import InputError, list_inputs
 
@@ -182,6 +184,12 @@ def _is_local(path):
     return "://" not in path
 
 
+def is_textwash_output(name):
+    """True for the name of a file a textwash run writes in its output directory."""
+    return (name.startswith(assembly.OUTPUT_PREFIXES)
+            or name in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS))
+
+
 def prepare_output(output_dir, overwrite):
     """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed."""
     from apache_beam.io.filesystems import FileSystems
@@ -198,8 +206,7 @@ def prepare_output(output_dir, overwrite):
         return
     if not overwrite:
         raise UsageError(f"--output {output_dir!r} is not empty; pass --overwrite to replace its contents")
-    ours = [p for p in paths if os.path.basename(p).startswith(assembly.OUTPUT_PREFIXES)
-            or os.path.basename(p) in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS)]
+    ours = [p for p in paths if is_textwash_output(os.path.basename(p))]
     others = sorted(set(paths) - set(ours))
     if others:
         raise UsageError(f"--output {output_dir!r} holds files textwash did not write "
@@ -228,9 +235,10 @@ def run_command(args, beam_args):
     cfg = load_config(args.config, args.preset, args.overrides)
     specs = list_inputs(args.input)
     options = make_options(beam_args)
+    output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
     if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
         prepare_output(args.output, args.overwrite)
-    output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
+        args.output_ready = output_dir  # from here on an interrupt may leave files in it
     num_shards = auto_shards(cfg, specs)
     if not args.quiet:
         print(f"textwash: {len(specs)} input file(s), {num_shards} output shard(s) -> {output_dir}",
@@ -255,7 +263,11 @@ def run_command(args, beam_args):
     except assembly.RunFailed as exc:
         from pipeline.diagnose import failure_line
         raise RunError(failure_line(exc, output_dir, cfg)) from None
-    print(progress.summary_table(stats))
+    try:
+        print(progress.summary_table(stats))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `textwash run ... | head -1`: the reader left; the run is complete
+        stdout_closed()
     return stats
 
 
@@ -289,31 +301,74 @@ def main(argv=None):
         parser.print_help()
         return EXIT_USAGE
     logging.basicConfig(level=logging.WARNING if not getattr(args, "quiet", False) else logging.ERROR)
-    try:
-        if args.command == "run":
-            run_command(args, beam_args)
-        else:
+    catcher = SignalCatcher()
+    with catcher:
+        try:
+            if args.command == "run":
+                run_command(args, beam_args)
+                return 0
             if beam_args:
                 raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
             return SUBCOMMANDS[args.command](args)
-    except (ConfigError, InputError, UsageError, OptionsError, InspectError) as exc:
+        except BaseException as exc:  # noqa: BLE001 - every ending gets one line, no traceback
+            if catcher.signum is not None or isinstance(exc, KeyboardInterrupt):
+                return interrupted(catcher.signum or signal.SIGINT, getattr(args, "output_ready", None))
+            return _failure(exc)
+
+
+def _failure(exc):
+    """Print the one-line message of an exception ending a command; return the exit status."""
+    if isinstance(exc, (ConfigError, InputError, UsageError, OptionsError, InspectError)):
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (assembly.ConservationError, RunError) as exc:
+    if isinstance(exc, (assembly.ConservationError, RunError)):
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("textwash: error: interrupted; the output directory holds no _SUCCESS marker "
-              "(incomplete run: re-run with --overwrite)", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - a failed job: one line, no traceback (unless asked)
-        if os.environ.get("TEXTWASH_DEBUG"):
-            raise
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        print(f"textwash: error: the run failed ({type(exc).__name__}: {lines[-1][:300] if lines else ''}); "
-              f"no _SUCCESS was written. Set TEXTWASH_DEBUG=1 for the traceback", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+    if not isinstance(exc, Exception) or os.environ.get("TEXTWASH_DEBUG"):
+        raise exc  # SystemExit and the like; a traceback when asked for
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    print(f"textwash: error: the run failed ({type(exc).__name__}: {lines[-1][:300] if lines else ''}); "
+          f"no _SUCCESS was written. Set TEXTWASH_DEBUG=1 for the traceback", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _listing(output_dir):
+    """Names of the files in ``output_dir`` (local or remote); [] when it cannot be listed."""
+    from apache_beam.io.filesystems import FileSystems
+    try:
+        if _is_local(output_dir):
+            return sorted(os.listdir(output_dir)) if os.path.isdir(output_dir) else []
+        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
+        return sorted(os.path.basename(m.path) for m in matched)
+    except Exception:  # noqa: BLE001 - only used to describe what an interrupted run left
+        return []
+
+
+def interrupted(signum, output_dir):
+    """Report an interrupted command in one line on stderr; return 130 (SIGINT) or 143 (SIGTERM).
+
+    ``output_dir`` is the run's output directory once it was prepared (None before: then the
+    directory was not touched). Temporary shard files are removed; what is left is named.
+    """
+    previous = {sig: signal.signal(sig, signal.SIG_DFL) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:  # a second Ctrl-C while cleaning up ends the process at once, without a traceback
+        name = signal.Signals(signum).name
+        if output_dir is None:
+            message = f"textwash: interrupted ({name}) before any output was written"
+        else:
+            names = _listing(output_dir)
+            if assembly.MARKER in names:
+                message = f"textwash: interrupted ({name}) after the run completed; outputs in {output_dir}"
+            else:
+                left = [n for n in _listing(output_dir) if is_textwash_output(n)]
+                message = (f"textwash: interrupted ({name}); partial outputs in {output_dir} "
+                           f"({len(left)} file(s)), no _SUCCESS: re-run with --overwrite" if left else
+                           f"textwash: interrupted ({name}); nothing written to {output_dir}")
+        print(message, file=sys.stderr)
+        return exit_status(signum)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

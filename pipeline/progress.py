@@ -185,9 +185,14 @@ class Reporter:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.stop.set()
         self.thread.join()
+        if exc_type is not None:  # failed or interrupted: no "done" line (the CLI says what happened)
+            if self.tty:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+            return False
         docs, nbytes = TRACKER.snapshot()
         elapsed = time.time() - self.started
         self._emit(f"textwash: done: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned in {_duration(elapsed)}",

@@ -5,9 +5,12 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 
+from conftest import REPO, SAMPLE
 from pipeline import assembly
 from pipeline.cli import main
 
@@ -79,3 +82,83 @@ def test_a_run_that_reads_nothing_is_a_failure(tmp_path):
         assembly.finalize(str(tmp_path), {"counts": {}}, {"wall_time_s": 0.0}, 0.5)
     assert not (tmp_path / assembly.MARKER).exists()
     assert json.load(open(tmp_path / "stats.json"))["failed"] == "no record was read"
+
+
+# ------------------------------------------------------------------ interrupts and pipes
+
+# Runs the real CLI in a child process (its own stderr and logging, as a user sees them) and
+# sends the process SIGNAL from inside the job at a chosen place: "read" (the first file read)
+# or "write" (the first record of a clean shard), so the interrupt lands mid-stage every time.
+INTERRUPTING_RUN = r"""
+import os, signal, sys
+import transforms.read as read
+import transforms.write as write
+from pipeline.cli import main
+
+sig, where, args = getattr(signal, sys.argv[1]), sys.argv[2], sys.argv[3:]
+if where == "read":
+    original_read = read.read_text_file
+    def read_text_file(spec, handle, cfg):
+        os.kill(os.getpid(), sig)
+        yield from original_read(spec, handle, cfg)
+    read.read_text_file = read_text_file
+else:
+    original_line = write.to_json_line
+    def to_json_line(record, fields):
+        if fields == write.CLEAN_FIELDS:
+            os.kill(os.getpid(), sig)
+        return original_line(record, fields)
+    write.to_json_line = to_json_line
+sys.exit(main(args))
+"""
+
+
+def _interrupted_run(tmp_path, signame, where, *extra):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-c", INTERRUPTING_RUN, signame, where, "run", "--input", SAMPLE,
+         "--output", str(out), "--progress-every", "0.2", *extra],
+        cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO), capture_output=True, text=True, timeout=300)
+    return proc, out
+
+
+def _assert_interrupt_reported(proc, status):
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == status, proc.stderr
+    assert lines[-1].startswith("textwash: interrupted"), proc.stderr
+    assert sum("interrupted" in line for line in lines) == 1
+    assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr
+    assert "done:" not in proc.stderr and proc.stdout == ""  # no "done" line, no summary
+    return lines[-1]
+
+
+def test_ctrl_c_while_reading_says_nothing_was_written(tmp_path):
+    """Ctrl-C used to print "done: ... cleaned", a Beam traceback, and exit 1."""
+    proc, out = _interrupted_run(tmp_path, "SIGINT", "read")
+    line = _assert_interrupt_reported(proc, 130)
+    assert line == f"textwash: interrupted (SIGINT); nothing written to {out}"
+    assert os.listdir(out) == []
+
+
+def test_sigterm_while_writing_exits_143_without_success_marker(tmp_path):
+    proc, out = _interrupted_run(tmp_path, "SIGTERM", "write")
+    line = _assert_interrupt_reported(proc, 143)
+    assert "SIGTERM" in line and str(out) in line
+    assert not os.path.exists(os.path.join(out, "_SUCCESS"))
+
+
+def test_closed_stdout_is_not_a_failure_of_the_run(tmp_path):
+    """`textwash run ... | head -1`: the reader leaves before the summary is printed."""
+    out = tmp_path / "out"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the summary's write gets EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--input", SAMPLE,
+                               "--output", str(out), "--quiet"], cwd=REPO, stdout=write_end,
+                              env=dict(os.environ, PYTHONPATH=REPO), stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no "run failed", no "Exception ignored ... BrokenPipeError"
+    assert os.path.exists(os.path.join(out, "_SUCCESS"))
