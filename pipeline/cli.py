@@ -34,6 +34,7 @@ from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
 from transforms.read import InputError, list_inputs
+from transforms.write import is_temp_name
 
 BYTES_PER_SHARD = 64 * 1024 * 1024
 EXIT_USAGE, EXIT_FAILED = 2, 1
@@ -185,23 +186,48 @@ def _is_local(path):
 
 
 def is_textwash_output(name):
-    """True for the name of a file a textwash run writes in its output directory."""
-    return (name.startswith(assembly.OUTPUT_PREFIXES)
+    """True for the name of a file a textwash run writes in its output directory (temporary
+    shard files included)."""
+    return (name.startswith(assembly.OUTPUT_PREFIXES) or is_temp_name(name)
             or name in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS))
 
 
+def _output_paths(output_dir):
+    from apache_beam.io.filesystems import FileSystems
+    if _is_local(output_dir):
+        if not os.path.isdir(output_dir):
+            return []
+        return [os.path.join(output_dir, name) for name in sorted(os.listdir(output_dir))]
+    try:
+        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
+    except Exception:  # noqa: BLE001 - Beam raises when nothing matches
+        return []
+    return sorted(m.path for m in matched)
+
+
+def remove_temporary(output_dir):
+    """Delete the temporary shard files (``transforms.write.is_temp_name``) of ``output_dir``:
+    what a killed or interrupted run was still writing. Returns how many were deleted."""
+    from apache_beam.io.filesystems import FileSystems
+    stale = [p for p in _output_paths(output_dir) if is_temp_name(os.path.basename(p))]
+    if stale:
+        FileSystems.delete(stale)
+    return len(stale)
+
+
 def prepare_output(output_dir, overwrite):
-    """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed."""
+    """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed.
+
+    Temporary shard files left by a killed run hold no usable data: they are removed first,
+    with or without ``overwrite``.
+    """
     from apache_beam.io.filesystems import FileSystems
     if _is_local(output_dir):
         if os.path.exists(output_dir) and not os.path.isdir(output_dir):
             raise UsageError(f"--output {output_dir!r} exists and is not a directory")
         os.makedirs(output_dir, exist_ok=True)
-        existing = sorted(os.listdir(output_dir))
-        paths = [os.path.join(output_dir, name) for name in existing]
-    else:
-        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
-        paths = sorted(m.path for m in matched)
+    remove_temporary(output_dir)
+    paths = _output_paths(output_dir)
     if not paths:
         return
     if not overwrite:
@@ -334,12 +360,8 @@ def _failure(exc):
 
 def _listing(output_dir):
     """Names of the files in ``output_dir`` (local or remote); [] when it cannot be listed."""
-    from apache_beam.io.filesystems import FileSystems
     try:
-        if _is_local(output_dir):
-            return sorted(os.listdir(output_dir)) if os.path.isdir(output_dir) else []
-        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
-        return sorted(os.path.basename(m.path) for m in matched)
+        return [os.path.basename(p) for p in _output_paths(output_dir)]
     except Exception:  # noqa: BLE001 - only used to describe what an interrupted run left
         return []
 
@@ -360,6 +382,10 @@ def interrupted(signum, output_dir):
             if assembly.MARKER in names:
                 message = f"textwash: interrupted ({name}) after the run completed; outputs in {output_dir}"
             else:
+                try:
+                    remove_temporary(output_dir)
+                except Exception:  # noqa: BLE001 - the message below still names what is left
+                    pass
                 left = [n for n in _listing(output_dir) if is_textwash_output(n)]
                 message = (f"textwash: interrupted ({name}); partial outputs in {output_dir} "
                            f"({len(left)} file(s)), no _SUCCESS: re-run with --overwrite" if left else

@@ -140,11 +140,46 @@ def test_ctrl_c_while_reading_says_nothing_was_written(tmp_path):
     assert os.listdir(out) == []
 
 
-def test_sigterm_while_writing_exits_143_without_success_marker(tmp_path):
-    proc, out = _interrupted_run(tmp_path, "SIGTERM", "write")
-    line = _assert_interrupt_reported(proc, 143)
-    assert "SIGTERM" in line and str(out) in line
+def _shards(out, prefix):
+    return sorted(name for name in os.listdir(out) if re.match(rf"\.?{prefix}-\d+-of-\d+\.jsonl", name))
+
+
+@pytest.mark.parametrize("signame,status", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_interrupt_while_writing_leaves_no_shard_that_looks_complete(tmp_path, signame, status):
+    """The signal arrives while the first clean shard is being written: that shard used to
+    stay, cut, under its final name. Now it was a temporary file, deleted on the way out."""
+    proc, out = _interrupted_run(tmp_path, signame, "write")  # one shard per kind
+    line = _assert_interrupt_reported(proc, status)
+    assert signame in line and str(out) in line
+    assert _shards(out, "clean") == []  # neither a final-named nor a temporary clean shard
+    assert not [name for name in os.listdir(out) if name.endswith(".tmp")]
     assert not os.path.exists(os.path.join(out, "_SUCCESS"))
+    for name in os.listdir(out):  # whatever is left (rejected shards written earlier) is whole
+        assert name.startswith("rejected-"), name
+        with open(os.path.join(out, name)) as handle:
+            assert all(json.loads(row)["reason"] for row in handle)
+
+
+def test_failed_shard_write_leaves_neither_final_nor_temporary_file(tmp_path):
+    from transforms.write import write_sorted
+    path = str(tmp_path / "clean-00000-of-00001.jsonl")
+    records = [{"id": f"d{i:03d}", "text": "x" * 100} for i in range(50)] + [{"id": "z", "text": {1}}]
+    with pytest.raises(TypeError):  # the last record cannot be serialized, after chunks were written
+        write_sorted(path, records, ("id", "text"), compress=False, chunk_bytes=256)
+    assert os.listdir(tmp_path) == []
+
+
+def test_stale_temporary_shards_are_cleared_by_the_next_run(tmp_path, run_textwash):
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".clean-00000-of-00001.jsonl.0badf00d.tmp"  # left by a killed run
+    stale.write_text('{"id": "cut')
+    code, _ = run_textwash("--input", SAMPLE, out=out)  # no --overwrite needed: nothing usable there
+    assert code == 0 and not stale.exists() and (out / "_SUCCESS").exists()
+    stale.write_text('{"id": "cut')
+    (out / "_SUCCESS").unlink()
+    code, _ = run_textwash("--input", SAMPLE, "--overwrite", out=out)
+    assert code == 0 and not stale.exists() and (out / "_SUCCESS").exists()
 
 
 def test_closed_stdout_is_not_a_failure_of_the_run(tmp_path):
