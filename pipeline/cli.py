@@ -254,12 +254,30 @@ def auto_shards(cfg, specs):
     return max(1, math.ceil(total / BYTES_PER_SHARD))
 
 
+def _names(skipped, limit=5):
+    shown = ", ".join(name for name, _ in skipped[:limit])
+    return shown + (", ..." if len(skipped) > limit else "")
+
+
+def skipped_stats(skipped, limit=5):
+    """``stats.json``'s ``read`` entry: how many files and folders input listings skipped
+    (``transforms.read.skip_reason``) and the first few names with their reason.
+
+    >>> skipped_stats([(".git/", "hidden or VCS folder"), ("README.md", "README/LICENSE/CHANGELOG file")])
+    {'skipped_files': 1, 'skipped_folders': 1, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}
+    """
+    folders = sum(1 for name, _ in skipped if name.endswith("/"))
+    return {"skipped_files": len(skipped) - folders, "skipped_folders": folders,
+            "skipped_examples": [f"{name} ({why})" for name, why in skipped[:limit]]}
+
+
 def run_command(args, beam_args):
     """Execute ``textwash run``; returns the final stats dict."""
     import apache_beam as beam
     check_unknown_options(beam_args, args.known_options)
     cfg = load_config(args.config, args.preset, args.overrides)
-    specs = list_inputs(args.input)
+    skipped = []
+    specs = list_inputs(args.input, skipped)
     options = make_options(beam_args)
     output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
     if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
@@ -267,7 +285,8 @@ def run_command(args, beam_args):
         args.output_ready = output_dir  # from here on an interrupt may leave files in it
     num_shards = auto_shards(cfg, specs)
     if not args.quiet:
-        print(f"textwash: {len(specs)} input file(s), {num_shards} output shard(s) -> {output_dir}",
+        left_out = f" ({len(skipped)} skipped: {_names(skipped)})" if skipped else ""
+        print(f"textwash: {len(specs)} input file(s){left_out}, {num_shards} output shard(s) -> {output_dir}",
               file=sys.stderr)
     started = time.time()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
@@ -281,7 +300,7 @@ def run_command(args, beam_args):
         return None
     extra = {"wall_time_s": round(time.time() - started, 3),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
-             "output": output_dir, "shards": num_shards,
+             "output": output_dir, "shards": num_shards, "read": skipped_stats(skipped),
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
     try:
         stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra,

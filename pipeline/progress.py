@@ -90,7 +90,7 @@ def expected_bytes(specs):
     for spec in specs:
         size = spec.get("size") or 0
         path = spec["path"]
-        if path.endswith(".gz") and "://" not in path and size >= 18:
+        if path.lower().endswith(".gz") and "://" not in path and size >= 18:
             try:
                 with open(path, "rb") as handle:
                     handle.seek(-4, os.SEEK_END)
@@ -224,6 +224,13 @@ def summary_table(stats):
         lines.append(f"{'junk lines':{width}}{sum(v['lines'] for v in rules.values()):>9,}   "
                      + ", ".join(f"{k} {v['lines']}" for k, v in top[:5])
                      + (", ..." if len(top) > 5 else ""))
+    skipped = stats.get("read") or {}
+    if skipped.get("skipped_files") or skipped.get("skipped_folders"):
+        names = ", ".join(name.split(" (")[0] for name in skipped.get("skipped_examples", []))
+        more = skipped["skipped_files"] + skipped["skipped_folders"] > len(skipped.get("skipped_examples", []))
+        lines.append(f"{'skipped':{width}}{skipped['skipped_files']:>9,}   file(s) and "
+                     f"{skipped['skipped_folders']} folder(s) in input folders: {names}{', ...' if more else ''} "
+                     "(hidden, VCS, README/LICENSE/CHANGELOG; name a file to read it)")
     rate = f"{c['read'] / wall:,.0f} docs/s, {mb / wall:.2f} MB/s" if wall else ""
     lines.append(f"{'wall time':{width}}{wall:>8.1f}s   {mb:.2f} MB input, {rate}")
     lines.append(f"outputs in {stats.get('output', '')} (open report.html)")
