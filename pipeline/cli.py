@@ -300,6 +300,7 @@ def run_command(args, beam_args):
         return None
     extra = {"wall_time_s": round(time.time() - started, 3),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
+             "input_bytes_uncompressed": progress.expected_bytes(specs),
              "output": output_dir, "shards": num_shards, "read": skipped_stats(skipped),
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
     try:
