@@ -17,7 +17,8 @@ def test_help_explains_every_option():
     top = _run_cli("--help")
     assert top.returncode == 0 and "run" in top.stdout
     run_help = _run_cli("run", "--help")
-    for option in ("--input", "--output", "--config", "--preset", "--set", "--overwrite", "--quiet"):
+    for option in ("--input", "--output", "--config", "--preset", "--set", "--overwrite", "--quiet",
+                   "--max-rejected-share"):
         assert option in run_help.stdout
 
 
