@@ -3,7 +3,9 @@
 ``build(pipeline, cfg, specs, output_dir, num_shards)`` adds every stage to a Beam pipeline;
 ``finalize(output_dir, ...)`` runs on the launcher after the job: it reads the stats the job
 wrote, checks that ``read == kept + duplicates + rejected``, adds run facts and writes
-``stats.json`` and ``_SUCCESS`` last, so a failed run never looks complete.
+``stats.json`` and ``_SUCCESS`` last, so a failed run never looks complete. A run that read
+nothing, or rejected more than ``max_rejected_share`` of what it read, is a failed run too:
+its outputs and ``stats.json`` stay for a look, ``_SUCCESS`` is not written.
 """
 import json
 
@@ -30,6 +32,22 @@ MARKER = "_SUCCESS"
 
 class ConservationError(Exception):
     """The run lost or double-counted records: read != kept + duplicates + rejected."""
+
+
+class RunFailed(Exception):
+    """The job ran, but its result is not a usable corpus (no ``_SUCCESS``); ``stats`` says why."""
+
+    def __init__(self, message, stats):
+        super().__init__(message)
+        self.stats = stats
+
+
+class NothingRead(RunFailed):
+    """The inputs gave no record at all."""
+
+
+class TooManyRejected(RunFailed):
+    """More than ``max_rejected_share`` of the records read were rejected."""
 
 
 def _removed_lines(doc):
@@ -98,17 +116,28 @@ def read_job_stats(output_dir):
         return json.loads(handle.read().decode("utf-8"))
 
 
-def finalize(output_dir, job_stats, extra):
+def finalize(output_dir, job_stats, extra, max_rejected_share=None):
     """Check conservation, write ``stats.json`` then ``_SUCCESS``; return the stats dict.
 
     Raises ConservationError (and writes no ``_SUCCESS``) when the counts do not add up or
-    the clustering rounds did not converge.
+    the clustering rounds did not converge; NothingRead when no record was read;
+    TooManyRejected when ``rejected / read`` exceeds ``max_rejected_share`` (None: no limit).
+    ``stats.json`` (with ``rejected_share``) and ``report.html`` are written in every case.
     """
     counts = job_stats.setdefault("counts", {})
     for key in ("read", "kept", "duplicates", "rejected"):
         counts.setdefault(key, 0)
     stats = dict(job_stats, **extra)
     stats["conserved"] = counts["read"] == counts["kept"] + counts["duplicates"] + counts["rejected"]
+    share = counts["rejected"] / counts["read"] if counts["read"] else 0.0
+    stats["rejected_share"] = round(share, 6)
+    too_many = max_rejected_share is not None and share > max_rejected_share
+    if max_rejected_share is not None:
+        stats["max_rejected_share"] = max_rejected_share
+    if not counts["read"]:
+        stats["failed"] = "no record was read"
+    elif too_many:
+        stats["failed"] = f"rejected share {share:.3f} > max_rejected_share {max_rejected_share}"
     _write_json(f"{output_dir}/stats.json", stats)
     FileSystems.delete([f"{output_dir}/{JOB_STATS}"])
     from pipeline.report import write_report
@@ -122,6 +151,11 @@ def finalize(output_dir, job_stats, extra):
         raise ConservationError(
             f"clustering did not converge in dedup.max_cc_rounds rounds ({unresolved} nodes "
             "unresolved); raise dedup.max_cc_rounds and re-run")
+    if not counts["read"]:
+        raise NothingRead("the inputs gave no record (0 read)", stats)
+    if too_many:
+        raise TooManyRejected(f"{counts['rejected']:,} of {counts['read']:,} records rejected "
+                              f"({100 * share:.1f} % > --max-rejected-share {max_rejected_share})", stats)
     with FileSystems.create(f"{output_dir}/{MARKER}") as handle:
         handle.write(b"")
     return stats

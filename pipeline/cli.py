@@ -2,14 +2,17 @@
 
 ``textwash run --input PATTERN ... --output DIR [--config FILE] [--preset NAME]
 [--set key=value ...] [Beam options]``: arguments textwash does not know are passed to Beam
-(``--runner``, ``--direct_num_workers``, ``--project`` ...). Every user mistake (missing
-input, bad config, non-empty output) ends with a one-line ``textwash: error: ...`` message
-and exit status 2, never a traceback.
+(``--runner``, ``--direct_num_workers``, ``--project`` ...) when Beam knows them; any other
+option is a mistake (``--threshold 0.9`` -> "did you mean `--set dedup.threshold=0.9`?").
+Every user mistake (missing input, bad config, unknown option, non-empty output) ends with a
+one-line ``textwash: error: ...`` message and exit status 2, never a traceback.
 """
 import argparse
+import difflib
 import logging
 import math
 import os
+import signal
 import sys
 import time
 
@@ -25,11 +28,13 @@ logging.getLogger().addFilter(_DropBeamImportNoise())
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, add_config_arguments, load_config
-from pipeline.options import OptionsError, make_options, make_runner
+from pipeline.options import OptionsError, beam_option_names, make_options, make_runner, unknown_options
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
+from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
 from transforms.read import InputError, list_inputs
+from transforms.write import is_temp_name
 
 BYTES_PER_SHARD = 64 * 1024 * 1024
 EXIT_USAGE, EXIT_FAILED = 2, 1
@@ -49,6 +54,21 @@ class UsageError(Exception):
     """A user mistake worth a one-line message (exit status 2)."""
 
 
+class RunError(Exception):
+    """The job ran but its result is not a usable corpus: one-line message, exit status 1."""
+
+
+def share(text):
+    """argparse type of ``--max-rejected-share``: a float between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
+    return value
+
+
 def build_parser():
     """The argparse parser of ``textwash`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -57,9 +77,11 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser(
         "run", help="run the pipeline",
-        description="Run the pipeline. Unknown options are passed to Apache Beam, e.g. "
+        description="Run the pipeline. Apache Beam pipeline options are passed to Beam, e.g. "
                     "--runner DataflowRunner --project P --region R --temp_location gs://B/tmp, "
-                    "or --direct_running_mode multi_processing --direct_num_workers 2.")
+                    "or --direct_running_mode multi_processing --direct_num_workers 2; an option "
+                    "neither textwash nor Beam knows is an error (config values are set with "
+                    "--set KEY=VALUE).")
     run.add_argument("--input", action="append", required=True, metavar="PATTERN",
                      help="a file, glob or directory (recursive); repeat for more. "
                           ".txt/.md = one document per file; .jsonl/.ndjson = one per line; "
@@ -69,36 +91,148 @@ def build_parser():
     add_config_arguments(run)
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    run.add_argument("--max-rejected-share", type=share, default=0.5, metavar="FLOAT",
+                     help="fail the run (exit 1, no _SUCCESS; outputs and stats.json are kept to look "
+                          "at) when more than this share of the records read is rejected, and say "
+                          "why (default 0.5; 1 = never)")
     run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
                      help="seconds between progress lines on stderr (default 2 on a terminal, 10 otherwise)")
+    run.set_defaults(known_options=tuple(opt for action in run._actions  # noqa: SLF001
+                                         for opt in action.option_strings if opt.startswith("--")))
     from pipeline import inspect as inspect_cmd, rules_cmd, tune
     for module in (inspect_cmd, tune, rules_cmd):
         module.add_parser(sub)
     return parser
 
 
+def config_keys(cfg, prefix=""):
+    """Dotted keys of every value of a config dict, in file order (lists are values).
+
+    >>> config_keys({"dedup": {"threshold": 0.8}, "output": {"shards": "auto"}})
+    ['dedup.threshold', 'output.shards']
+    """
+    keys = []
+    for key, value in cfg.items():
+        if isinstance(value, dict) and value:
+            keys.extend(config_keys(value, f"{prefix}{key}."))
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def _set_hint(name, value, cfg):
+    """``--set KEY=VALUE`` for an option named like a config key's last part, or None.
+
+    ``--min-words`` / ``--min_words`` match every key ending in ``min_words``; the shallowest
+    (``filter.min_words``, not ``junk.heuristics.good_line.min_words``) is the one meant.
+    """
+    leaf = name.lstrip("-").replace("-", "_").lower()
+    matches = [key for key in config_keys(cfg) if key.rsplit(".", 1)[-1] == leaf]
+    if not matches:
+        return None
+    depth = min(key.count(".") for key in matches)
+    shallow = [key for key in matches if key.count(".") == depth]
+    if value is None:
+        default = cfg
+        for part in shallow[0].split("."):
+            default = default[part]
+        value = "true" if isinstance(default, bool) else "VALUE"
+    return " or ".join(f"`--set {key}={value}`" for key in shallow)
+
+
+def _option_hint(name, known):
+    """A close textwash or Beam option name for a mistyped ``name`` (or None)."""
+    def norm(option):
+        return option.replace("-", "_").lower()
+    same = [option for option in known if norm(option) == norm(name)]  # --direct-num-workers
+    if same:
+        return f"`{same[0]}`"
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.75)
+    return " or ".join(f"`{option}`" for option in close) or None
+
+
+def check_unknown_options(beam_args, textwash_options):
+    """Raise UsageError (one line) when ``beam_args`` hold an option Beam does not know.
+
+    Each unknown option gets a suggestion: ``--set KEY=VALUE`` when its name is the last part
+    of a config key (``--threshold 0.9`` -> ``--set dedup.threshold=0.9``), else the closest
+    textwash or Beam option names. Stray words (no option before them) are reported too.
+    """
+    leftover = unknown_options(beam_args)
+    if not leftover:
+        return
+    cfg = load_config()  # the default keys: what --set accepts, whatever file or preset is used
+    known = sorted(set(textwash_options) | set(beam_option_names()))
+    problems, i = [], 0
+    while i < len(leftover):
+        arg = leftover[i]
+        i += 1
+        if not arg.startswith("-"):
+            problems.append(f"unexpected argument {arg!r}")
+            continue
+        name, value = arg.split("=", 1) if "=" in arg else (arg, None)
+        if value is None and i < len(leftover) and not leftover[i].startswith("--"):
+            value = leftover[i]
+            i += 1
+        hint = _set_hint(name, value, cfg) or _option_hint(name, known)
+        problems.append(f"unknown option {name}" + (f": did you mean {hint}?" if hint else
+                                                     " (not a textwash or Beam pipeline option; "
+                                                     "see textwash run --help)"))
+    raise UsageError("; ".join(problems))
+
+
 def _is_local(path):
     return "://" not in path
 
 
+def is_textwash_output(name):
+    """True for the name of a file a textwash run writes in its output directory (temporary
+    shard files included)."""
+    return (name.startswith(assembly.OUTPUT_PREFIXES) or is_temp_name(name)
+            or name in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS))
+
+
+def _output_paths(output_dir):
+    from apache_beam.io.filesystems import FileSystems
+    if _is_local(output_dir):
+        if not os.path.isdir(output_dir):
+            return []
+        return [os.path.join(output_dir, name) for name in sorted(os.listdir(output_dir))]
+    try:
+        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
+    except Exception:  # noqa: BLE001 - Beam raises when nothing matches
+        return []
+    return sorted(m.path for m in matched)
+
+
+def remove_temporary(output_dir):
+    """Delete the temporary shard files (``transforms.write.is_temp_name``) of ``output_dir``:
+    what a killed or interrupted run was still writing. Returns how many were deleted."""
+    from apache_beam.io.filesystems import FileSystems
+    stale = [p for p in _output_paths(output_dir) if is_temp_name(os.path.basename(p))]
+    if stale:
+        FileSystems.delete(stale)
+    return len(stale)
+
+
 def prepare_output(output_dir, overwrite):
-    """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed."""
+    """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed.
+
+    Temporary shard files left by a killed run hold no usable data: they are removed first,
+    with or without ``overwrite``.
+    """
     from apache_beam.io.filesystems import FileSystems
     if _is_local(output_dir):
         if os.path.exists(output_dir) and not os.path.isdir(output_dir):
             raise UsageError(f"--output {output_dir!r} exists and is not a directory")
         os.makedirs(output_dir, exist_ok=True)
-        existing = sorted(os.listdir(output_dir))
-        paths = [os.path.join(output_dir, name) for name in existing]
-    else:
-        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
-        paths = sorted(m.path for m in matched)
+    remove_temporary(output_dir)
+    paths = _output_paths(output_dir)
     if not paths:
         return
     if not overwrite:
         raise UsageError(f"--output {output_dir!r} is not empty; pass --overwrite to replace its contents")
-    ours = [p for p in paths if os.path.basename(p).startswith(assembly.OUTPUT_PREFIXES)
-            or os.path.basename(p) in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS)]
+    ours = [p for p in paths if is_textwash_output(os.path.basename(p))]
     others = sorted(set(paths) - set(ours))
     if others:
         raise UsageError(f"--output {output_dir!r} holds files textwash did not write "
@@ -120,18 +254,39 @@ def auto_shards(cfg, specs):
     return max(1, math.ceil(total / BYTES_PER_SHARD))
 
 
+def _names(skipped, limit=5):
+    shown = ", ".join(name for name, _ in skipped[:limit])
+    return shown + (", ..." if len(skipped) > limit else "")
+
+
+def skipped_stats(skipped, limit=5):
+    """``stats.json``'s ``read`` entry: how many files and folders input listings skipped
+    (``transforms.read.skip_reason``) and the first few names with their reason.
+
+    >>> skipped_stats([(".git/", "hidden or VCS folder"), ("README.md", "README/LICENSE/CHANGELOG file")])
+    {'skipped_files': 1, 'skipped_folders': 1, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}
+    """
+    folders = sum(1 for name, _ in skipped if name.endswith("/"))
+    return {"skipped_files": len(skipped) - folders, "skipped_folders": folders,
+            "skipped_examples": [f"{name} ({why})" for name, why in skipped[:limit]]}
+
+
 def run_command(args, beam_args):
     """Execute ``textwash run``; returns the final stats dict."""
     import apache_beam as beam
+    check_unknown_options(beam_args, args.known_options)
     cfg = load_config(args.config, args.preset, args.overrides)
-    specs = list_inputs(args.input)
+    skipped = []
+    specs = list_inputs(args.input, skipped)
     options = make_options(beam_args)
+    output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
     if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
         prepare_output(args.output, args.overwrite)
-    output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
+        args.output_ready = output_dir  # from here on an interrupt may leave files in it
     num_shards = auto_shards(cfg, specs)
     if not args.quiet:
-        print(f"textwash: {len(specs)} input file(s), {num_shards} output shard(s) -> {output_dir}",
+        left_out = f" ({len(skipped)} skipped: {_names(skipped)})" if skipped else ""
+        print(f"textwash: {len(specs)} input file(s){left_out}, {num_shards} output shard(s) -> {output_dir}",
               file=sys.stderr)
     started = time.time()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
@@ -145,10 +300,20 @@ def run_command(args, beam_args):
         return None
     extra = {"wall_time_s": round(time.time() - started, 3),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
-             "output": output_dir, "shards": num_shards,
+             "input_bytes_uncompressed": progress.expected_bytes(specs),
+             "output": output_dir, "shards": num_shards, "read": skipped_stats(skipped),
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
-    stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra)
-    print(progress.summary_table(stats))
+    try:
+        stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra,
+                                  args.max_rejected_share)
+    except assembly.RunFailed as exc:
+        from pipeline.diagnose import failure_line
+        raise RunError(failure_line(exc, output_dir, cfg)) from None
+    try:
+        print(progress.summary_table(stats))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `textwash run ... | head -1`: the reader left; the run is complete
+        stdout_closed()
     return stats
 
 
@@ -182,31 +347,74 @@ def main(argv=None):
         parser.print_help()
         return EXIT_USAGE
     logging.basicConfig(level=logging.WARNING if not getattr(args, "quiet", False) else logging.ERROR)
-    try:
-        if args.command == "run":
-            run_command(args, beam_args)
-        else:
+    catcher = SignalCatcher()
+    with catcher:
+        try:
+            if args.command == "run":
+                run_command(args, beam_args)
+                return 0
             if beam_args:
                 raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
             return SUBCOMMANDS[args.command](args)
-    except (ConfigError, InputError, UsageError, OptionsError, InspectError) as exc:
+        except BaseException as exc:  # noqa: BLE001 - every ending gets one line, no traceback
+            if catcher.signum is not None or isinstance(exc, KeyboardInterrupt):
+                return interrupted(catcher.signum or signal.SIGINT, getattr(args, "output_ready", None))
+            return _failure(exc)
+
+
+def _failure(exc):
+    """Print the one-line message of an exception ending a command; return the exit status."""
+    if isinstance(exc, (ConfigError, InputError, UsageError, OptionsError, InspectError)):
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except assembly.ConservationError as exc:
+    if isinstance(exc, (assembly.ConservationError, RunError)):
         print(f"textwash: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("textwash: error: interrupted; the output directory holds no _SUCCESS marker "
-              "(incomplete run: re-run with --overwrite)", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - a failed job: one line, no traceback (unless asked)
-        if os.environ.get("TEXTWASH_DEBUG"):
-            raise
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        print(f"textwash: error: the run failed ({type(exc).__name__}: {lines[-1][:300] if lines else ''}); "
-              f"no _SUCCESS was written. Set TEXTWASH_DEBUG=1 for the traceback", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+    if not isinstance(exc, Exception) or os.environ.get("TEXTWASH_DEBUG"):
+        raise exc  # SystemExit and the like; a traceback when asked for
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    print(f"textwash: error: the run failed ({type(exc).__name__}: {lines[-1][:300] if lines else ''}); "
+          f"no _SUCCESS was written. Set TEXTWASH_DEBUG=1 for the traceback", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _listing(output_dir):
+    """Names of the files in ``output_dir`` (local or remote); [] when it cannot be listed."""
+    try:
+        return [os.path.basename(p) for p in _output_paths(output_dir)]
+    except Exception:  # noqa: BLE001 - only used to describe what an interrupted run left
+        return []
+
+
+def interrupted(signum, output_dir):
+    """Report an interrupted command in one line on stderr; return 130 (SIGINT) or 143 (SIGTERM).
+
+    ``output_dir`` is the run's output directory once it was prepared (None before: then the
+    directory was not touched). Temporary shard files are removed; what is left is named.
+    """
+    previous = {sig: signal.signal(sig, signal.SIG_DFL) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:  # a second Ctrl-C while cleaning up ends the process at once, without a traceback
+        name = signal.Signals(signum).name
+        if output_dir is None:
+            message = f"textwash: interrupted ({name}) before any output was written"
+        else:
+            names = _listing(output_dir)
+            if assembly.MARKER in names:
+                message = f"textwash: interrupted ({name}) after the run completed; outputs in {output_dir}"
+            else:
+                try:
+                    remove_temporary(output_dir)
+                except Exception:  # noqa: BLE001 - the message below still names what is left
+                    pass
+                left = [n for n in _listing(output_dir) if is_textwash_output(n)]
+                message = (f"textwash: interrupted ({name}); partial outputs in {output_dir} "
+                           f"({len(left)} file(s)), no _SUCCESS: re-run with --overwrite" if left else
+                           f"textwash: interrupted ({name}); nothing written to {output_dir}")
+        print(message, file=sys.stderr)
+        return exit_status(signum)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,12 @@ When neither is given and the project's ``pyproject.toml`` sits next to this pac
 used as the setup file. The config is loaded on the launcher and travels inside the job as
 plain dicts, so workers never read a local path.
 
+Options are checked before anything runs: an argument that no PipelineOptions subclass
+defines is an error (``unknown_options``; Beam itself would only log a warning and run with
+the defaults), and ``--runner`` is matched case-insensitively to one of Beam's runner names
+(``canonical_runner``: ``dataflow`` / ``DataFlowRunner`` -> ``DataflowRunner``), so the
+Dataflow pre-checks below apply whatever the spelling.
+
 Beam's ``--dry_run`` is a string option (any value, even ``False``, dry-runs a Dataflow job);
 textwash turns it into a real boolean here so that ``--dry_run=False`` means what it says.
 """
@@ -21,7 +27,8 @@ import os
 
 from apache_beam.options.pipeline_options import (DirectOptions, GoogleCloudOptions,
                                                   PipelineOptions, SetupOptions,
-                                                  StandardOptions, TestOptions, WorkerOptions)
+                                                  StandardOptions, TestOptions, WorkerOptions,
+                                                  _BeamArgumentParser)
 
 IN_PROCESS = (None, "DirectRunner", "FnApiRunner")
 DATAFLOW = ("DataflowRunner", "dataflow", "Dataflow")
@@ -32,6 +39,69 @@ TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no", "none", "")
 
 class OptionsError(Exception):
     """A Beam option that textwash refuses, with the reason."""
+
+
+class _RaisingBeamParser(_BeamArgumentParser):
+    """Beam's own argument parser, raising OptionsError instead of printing usage and exiting."""
+
+    def error(self, message):
+        raise OptionsError(message)
+
+
+def beam_parser():
+    """An argparse parser holding every option of the PipelineOptions subclasses loaded.
+
+    Built the way ``PipelineOptions.get_all_options`` builds its own (one instance of each
+    direct subclass, ``allow_abbrev=False``), so it knows exactly the options Beam would parse.
+    """
+    parser = _RaisingBeamParser(allow_abbrev=False)
+    classes = {}
+    for cls in PipelineOptions.__subclasses__():
+        classes.setdefault(str(cls), cls)
+    for cls in classes.values():
+        cls._add_argparse_args(parser)  # noqa: SLF001 - the hook Beam itself calls
+    return parser
+
+
+def beam_option_names():
+    """Sorted option strings (``--runner``, ``--project`` ...) Beam pipeline options accept."""
+    return sorted({opt for action in beam_parser()._actions  # noqa: SLF001
+                   for opt in action.option_strings if opt.startswith("--")} - {"--help"})
+
+
+def unknown_options(beam_args):
+    """The arguments of ``beam_args`` that no Beam pipeline option takes, in order.
+
+    Values of known options are consumed; what is left are unknown options with their
+    values and stray words. A badly typed value of a known option (``--direct_num_workers
+    x``) raises OptionsError.
+
+    >>> unknown_options(["--runner", "DirectRunner", "--threshold", "0.9"])
+    ['--threshold', '0.9']
+    """
+    return beam_parser().parse_known_args(list(beam_args))[1]
+
+
+def runner_names():
+    """The runner names Beam knows (``StandardOptions.KNOWN_RUNNER_NAMES``)."""
+    return tuple(StandardOptions.KNOWN_RUNNER_NAMES)
+
+
+def canonical_runner(name):
+    """The canonical spelling of a ``--runner`` value, matched case-insensitively, with or
+    without the ``Runner`` suffix (as Beam's ``create_runner`` resolves it). A dotted class
+    path is returned as is; any other unknown name raises OptionsError listing the runners.
+
+    >>> canonical_runner("DataFlowRunner"), canonical_runner("directrunner"), canonical_runner("dataflow")
+    ('DataflowRunner', 'DirectRunner', 'DataflowRunner')
+    """
+    if name is None or "." in name:
+        return name
+    known = {runner.lower(): runner for runner in runner_names()}
+    found = known.get(name.lower()) or known.get(name.lower() + "runner")
+    if found is None:
+        raise OptionsError(f"unknown runner {name!r} (--runner); known runners: {', '.join(runner_names())}")
+    return found
 
 
 def parse_flag(value, name):
@@ -108,9 +178,12 @@ def make_options(beam_args):
 
     ``save_main_session`` is off unless asked for (workers import textwash, they need no
     pickled ``__main__``); ``--dry_run`` becomes a boolean; Dataflow runs get their worker
-    packaging checked (see the module docstring). Raises OptionsError with a one-line reason.
+    packaging checked (see the module docstring); ``--runner`` gets its canonical spelling.
+    Raises OptionsError with a one-line reason.
     """
     options = PipelineOptions(list(beam_args))
+    standard = options.view_as(StandardOptions)
+    standard.runner = canonical_runner(standard.runner)
     if options.view_as(DirectOptions).direct_running_mode == "multi_threading":
         raise OptionsError("--direct_running_mode=multi_threading is not supported (it can drop "
                            "GroupByKey elements); use in_memory or multi_processing")

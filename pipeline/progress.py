@@ -9,6 +9,14 @@ With the in-process runner (the default) the tap runs in the launcher process, s
 an estimate of the time left (from the input size; for ``.gz`` files the uncompressed size
 is read from the gzip trailer). Other runners and ``multi_processing`` mode run the tap in
 other processes: there the CLI says that live progress is not available.
+
+The line names its phase: ``reading/cleaning`` while documents flow through the tap (the
+time left is that phase's only, and the line says that dedup and writing follow), then
+``dedup/write`` once no new document has come for ``STALL_S`` seconds: from there on no time
+left is claimed, only the time elapsed. The tracker is sampled every ``SAMPLE_S`` seconds
+whatever the print interval, so the switch comes within a few seconds of the last document.
+The summary's MB and MB/s use the same uncompressed input size (``input_bytes_uncompressed``
+in ``stats.json``).
 """
 import os
 import struct
@@ -90,7 +98,7 @@ def expected_bytes(specs):
     for spec in specs:
         size = spec.get("size") or 0
         path = spec["path"]
-        if path.endswith(".gz") and "://" not in path and size >= 18:
+        if path.lower().endswith(".gz") and "://" not in path and size >= 18:
             try:
                 with open(path, "rb") as handle:
                     handle.seek(-4, os.SEEK_END)
@@ -114,31 +122,40 @@ def _duration(seconds):
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+SAMPLE_S = 0.5   # how often the reporter looks at the tracker
+STALL_S = 3.0    # no new document for this long: the reading/cleaning phase is over
+
+
 def format_progress(docs, nbytes, elapsed, total_bytes, run_elapsed=None):
     """One progress line from counts so far, seconds elapsed and the expected total bytes.
 
-    ``total_bytes`` 0 means the cleaning stage is over: rates are then those of that stage
-    (``elapsed`` = its duration) and ``run_elapsed`` is the time since the start.
+    ``total_bytes`` 0 means the reading/cleaning phase is over: rates are then those of that
+    phase (``elapsed`` = its duration), ``run_elapsed`` is the time since the start, and no
+    time left is claimed (dedup and writing have no measured progress).
 
     >>> format_progress(1000, 5_000_000, 10.0, 10_000_000)
-    'textwash: 1,000 docs, 5.0 MB cleaned (50%), 100 docs/s, 0.50 MB/s, ~10s left'
+    'textwash: reading/cleaning: 1,000 docs, 5.0 MB (50%), 100 docs/s, 0.50 MB/s, ~10s left in this phase; dedup/write follow'
+    >>> format_progress(1000, 9_990_000, 10.0, 10_000_000)
+    'textwash: reading/cleaning: 1,000 docs, 10.0 MB (99%), 100 docs/s, 1.00 MB/s, finishing this phase; dedup/write follow'
     >>> format_progress(1000, 10_000_000, 10.0, 10_000_000)
-    'textwash: 1,000 docs, 10.0 MB cleaned, 100 docs/s, 1.00 MB/s; grouping duplicates and writing'
+    'textwash: dedup/write: 1,000 docs, 10.0 MB cleaned at 100 docs/s, 1.00 MB/s; grouping duplicates and writing shards'
     >>> format_progress(1000, 10_000_000, 10.0, 0, 75.0)
-    'textwash: 1,000 docs, 10.0 MB cleaned, 100 docs/s, 1.00 MB/s; grouping duplicates and writing (1m15s elapsed)'
+    'textwash: dedup/write: 1,000 docs, 10.0 MB cleaned at 100 docs/s, 1.00 MB/s; grouping duplicates and writing shards (1m15s elapsed)'
     """
     rate_d = docs / elapsed if elapsed > 0 else 0.0
     rate_b = nbytes / elapsed if elapsed > 0 else 0.0
-    head = f"textwash: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned"
     rates = f"{rate_d:,.0f} docs/s, {rate_b / 1e6:.2f} MB/s"
     if docs == 0:
         return f"textwash: reading input ({_duration(elapsed)} elapsed)"
     if total_bytes and nbytes < total_bytes:
         left = (total_bytes - nbytes) / rate_b if rate_b > 0 else 0
         pct = min(99, int(100 * nbytes / total_bytes))
-        return f"{head} ({pct}%), {rates}, ~{_duration(left)} left"
+        eta = f"~{_duration(left)} left in this phase" if left >= 1 else "finishing this phase"
+        return (f"textwash: reading/cleaning: {docs:,} docs, {nbytes / 1e6:.1f} MB ({pct}%), {rates}, "
+                f"{eta}; dedup/write follow")
     tail = f" ({_duration(run_elapsed)} elapsed)" if run_elapsed is not None else ""
-    return f"{head}, {rates}; grouping duplicates and writing{tail}"
+    return (f"textwash: dedup/write: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned at {rates}; "
+            f"grouping duplicates and writing shards{tail}")
 
 
 class Reporter:
@@ -157,13 +174,18 @@ class Reporter:
         self.started = self.last_change = 0.0
         self.last_docs = 0
 
+    def _sample(self):
+        """Note when the document count last changed (called every SAMPLE_S seconds)."""
+        docs, _ = TRACKER.snapshot()
+        if docs != self.last_docs:
+            self.last_docs, self.last_change = docs, time.time()
+
     def _line(self):
+        self._sample()
         docs, nbytes = TRACKER.snapshot()
         now = time.time()
-        if docs != self.last_docs:
-            self.last_docs, self.last_change = docs, now
-        # no new document for a while: the cleaning stage is over, later stages are running
-        stalled = docs > 0 and now - self.last_change >= max(3.0, 1.5 * self.every)
+        # no new document for a while: reading/cleaning is over, dedup and writing are running
+        stalled = docs > 0 and now - self.last_change >= STALL_S
         if stalled:
             return format_progress(docs, nbytes, self.last_change - self.started, 0, now - self.started)
         return format_progress(docs, nbytes, now - self.started, self.total_bytes)
@@ -176,8 +198,13 @@ class Reporter:
         self.stream.flush()
 
     def _loop(self):
-        while not self.stop.wait(self.every):
-            self._emit(self._line())
+        step = min(SAMPLE_S, self.every)
+        due = time.time() + self.every
+        while not self.stop.wait(step):
+            self._sample()
+            if time.time() >= due:
+                self._emit(self._line())
+                due += self.every
 
     def __enter__(self):
         TRACKER.reset()
@@ -185,9 +212,14 @@ class Reporter:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.stop.set()
         self.thread.join()
+        if exc_type is not None:  # failed or interrupted: no "done" line (the CLI says what happened)
+            if self.tty:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+            return False
         docs, nbytes = TRACKER.snapshot()
         elapsed = time.time() - self.started
         self._emit(f"textwash: done: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned in {_duration(elapsed)}",
@@ -195,12 +227,22 @@ class Reporter:
         return False
 
 
+def input_mb(stats):
+    """MB of input a run's rates are measured on: the uncompressed size when known
+    (``input_bytes_uncompressed``), else the file sizes (``input_bytes``).
+
+    >>> input_mb({"input_bytes": 1_000_000, "input_bytes_uncompressed": 4_000_000})
+    4.0
+    """
+    return (stats.get("input_bytes_uncompressed") or stats.get("input_bytes") or 0) / 1e6
+
+
 def summary_table(stats):
     """The final summary of a run as an aligned text table (str)."""
     c = stats["counts"]
     read = c["read"] or 1
     wall = stats.get("wall_time_s") or 0
-    mb = (stats.get("input_bytes") or 0) / 1e6
+    mb = input_mb(stats)
     rows = [("read", c["read"], "")]
     for key in ("kept", "duplicates", "rejected"):
         rows.append((key, c[key], f"{100 * c[key] / read:5.1f} %"))
@@ -219,7 +261,16 @@ def summary_table(stats):
         lines.append(f"{'junk lines':{width}}{sum(v['lines'] for v in rules.values()):>9,}   "
                      + ", ".join(f"{k} {v['lines']}" for k, v in top[:5])
                      + (", ..." if len(top) > 5 else ""))
+    skipped = stats.get("read") or {}
+    if skipped.get("skipped_files") or skipped.get("skipped_folders"):
+        names = ", ".join(name.split(" (")[0] for name in skipped.get("skipped_examples", []))
+        more = skipped["skipped_files"] + skipped["skipped_folders"] > len(skipped.get("skipped_examples", []))
+        lines.append(f"{'skipped':{width}}{skipped['skipped_files']:>9,}   file(s) and "
+                     f"{skipped['skipped_folders']} folder(s) in input folders: {names}{', ...' if more else ''} "
+                     "(hidden, VCS, README/LICENSE/CHANGELOG; name a file to read it)")
     rate = f"{c['read'] / wall:,.0f} docs/s, {mb / wall:.2f} MB/s" if wall else ""
-    lines.append(f"{'wall time':{width}}{wall:>8.1f}s   {mb:.2f} MB input, {rate}")
+    packed = (stats.get("input_bytes") or 0) / 1e6
+    stored = f" ({packed:.2f} MB compressed)" if packed and abs(packed - mb) > 0.005 else ""
+    lines.append(f"{'wall time':{width}}{wall:>8.1f}s   {mb:.2f} MB input{stored}, {rate}")
     lines.append(f"outputs in {stats.get('output', '')} (open report.html)")
     return "\n".join(lines)

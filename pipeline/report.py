@@ -198,7 +198,7 @@ def render(stats, samples):
     """The report page (str) for a run's ``stats`` and the ``samples`` from ``collect``."""
     c = stats.get("counts", {})
     wall = float(stats.get("wall_time_s") or 0)
-    mb = (stats.get("input_bytes") or 0) / 1e6
+    mb = (stats.get("input_bytes_uncompressed") or stats.get("input_bytes") or 0) / 1e6  # as the summary
     docs_s = round(c.get("read", 0) / wall, 1) if wall else 0
     mb_s = round(mb / wall, 3) if wall else 0
     conserved = stats.get("conserved")

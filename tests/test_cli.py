@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, SAMPLE
 from pipeline.cli import main
 
@@ -15,7 +17,8 @@ def test_help_explains_every_option():
     top = _run_cli("--help")
     assert top.returncode == 0 and "run" in top.stdout
     run_help = _run_cli("run", "--help")
-    for option in ("--input", "--output", "--config", "--preset", "--set", "--overwrite", "--quiet"):
+    for option in ("--input", "--output", "--config", "--preset", "--set", "--overwrite", "--quiet",
+                   "--max-rejected-share"):
         assert option in run_help.stdout
 
 
@@ -44,3 +47,61 @@ def test_non_empty_output_needs_overwrite(tmp_path, capsys):
     code = main(["run", "--input", SAMPLE, "--output", str(out), "--quiet", "--overwrite",
                  "--set", "dedup.enabled=false"])
     assert code == 0 and (out / "_SUCCESS").exists()
+
+
+# ------------------------------------------------------------------ unknown options (issue 19)
+
+def _error_line(capsys):
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("textwash: error: "), err
+    return err
+
+
+def test_unknown_options_stop_the_run_with_a_set_suggestion(tmp_path, capsys):
+    """A natural guess (``--threshold 0.9 --min-words 50``) used to run with the defaults, exit 0."""
+    out = tmp_path / "o"
+    code = main(["run", "--input", SAMPLE, "--output", str(out), "--threshold", "0.9", "--min-words=50"])
+    err = _error_line(capsys)
+    assert code == 2 and not out.exists()  # stopped before anything was created
+    assert "unknown option --threshold: did you mean `--set dedup.threshold=0.9`?" in err
+    # min_words is also the last part of junk.heuristics.*.min_words: the shallowest key wins
+    assert "unknown option --min-words: did you mean `--set filter.min_words=50`?" in err
+
+
+def test_unknown_option_suggests_close_textwash_or_beam_options(tmp_path, capsys):
+    base = ["run", "--input", SAMPLE, "--output", str(tmp_path / "o")]
+    assert main(base + ["--runer", "DirectRunner"]) == 2
+    assert "unknown option --runer: did you mean `--runner`?" in _error_line(capsys)
+    assert main(base + ["--direct-num-workers", "2"]) == 2
+    assert "did you mean `--direct_num_workers`?" in _error_line(capsys)
+    assert main(base + ["--progress_every", "3"]) == 2
+    assert "did you mean `--progress-every`?" in _error_line(capsys)
+    assert main(base + ["--write-removed"]) == 2  # a boolean config key without a value
+    assert "did you mean `--set output.write_removed=true`?" in _error_line(capsys)
+    assert main(base + ["--zzzz", "1"]) == 2
+    assert "unknown option --zzzz (not a textwash or Beam pipeline option" in _error_line(capsys)
+    assert main(base + ["stray"]) == 2
+    assert "unexpected argument 'stray'" in _error_line(capsys)
+    assert main(base + ["--direct_num_workers", "two"]) == 2  # known option, bad value: no usage dump
+    assert "--direct_num_workers: invalid int value" in _error_line(capsys)
+
+
+def test_runner_names_are_matched_case_insensitively_or_rejected(tmp_path, capsys):
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    from pipeline.options import OptionsError, canonical_runner, is_dataflow, make_options
+    assert canonical_runner("DataFlowRunner") == "DataflowRunner"
+    assert canonical_runner("directrunner") == "DirectRunner"
+    assert canonical_runner("portable") == "PortableRunner"
+    # the case typo used to skip the Dataflow pre-checks: now they run for the canonical name
+    with pytest.raises(OptionsError, match="needs --temp_location"):
+        make_options(["--runner", "DataFlowRunner", "--project", "p", "--region", "us-central1"])
+    options = make_options(["--runner", "directrunner"])
+    assert options.view_as(StandardOptions).runner == "DirectRunner" and not is_dataflow(options)
+    assert main(["run", "--input", SAMPLE, "--output", str(tmp_path / "o"), "--runner", "Sparky"]) == 2
+    err = _error_line(capsys)
+    assert "unknown runner 'Sparky'" in err and "DataflowRunner" in err and "DirectRunner" in err
+    # a lower-case runner name runs the real pipeline on the in-process engine
+    out = tmp_path / "ok"
+    assert main(["run", "--input", SAMPLE, "--output", str(out), "--quiet", "--runner", "directrunner"]) == 0
+    assert (out / "_SUCCESS").exists()

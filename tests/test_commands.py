@@ -5,6 +5,8 @@ import io
 import json
 import os
 import random
+import re
+import time
 
 import pytest
 
@@ -208,3 +210,45 @@ def test_rules_with_config_flags_a_bad_example(capsys, tmp_path):
     assert code == 0 and "1 junk rule(s) in effect" in text and "removes: NOTHING" in text
     code, text, _ = run_cli(capsys, "rules", "--config", str(conf), "--set", "junk.rules[0]=x")
     assert code == 2
+
+
+# ------------------------------------------------------------------ honest figures (issue 19)
+
+def test_progress_says_dedup_write_and_claims_no_time_left_once_reading_stops():
+    """Documents stop coming after 1 s (reading/cleaning is over) and the first line is due at
+    5 s: it must name the dedup/write phase, not "94 %, ~2s left" (the old reporter waited
+    1.5 print intervals, here 7.5 s, before it noticed)."""
+    from pipeline.progress import TRACKER, Reporter
+    stream = io.StringIO()
+    with Reporter(total_bytes=10_000_000, every=5.0, stream=stream):
+        for _ in range(10):
+            TRACKER.add(10, 940_000 // 10)
+            time.sleep(0.1)
+        time.sleep(5.5)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("textwash: dedup/write: 100 docs, 0.9 MB cleaned"), lines
+    assert "left" not in lines[0] and "%" not in lines[0]
+    assert lines[-1].startswith("textwash: done: 100 docs")
+
+
+def test_progress_while_reading_names_its_phase():
+    line = format_progress(940, 9_400_000, 100.0, 10_000_000)
+    assert line.startswith("textwash: reading/cleaning: 940 docs") and "(94%)" in line
+    assert "~6s left in this phase; dedup/write follow" in line
+
+
+def test_summary_rates_use_uncompressed_bytes(tmp_path, run_textwash, capsys):
+    body = b"".join(json.dumps({"id": f"d{i}", "text": f"document {i} says " + "many words here " * 40}
+                               ).encode() + b"\n" for i in range(50))
+    path = tmp_path / "docs.jsonl.gz"
+    path.write_bytes(gzip.compress(body))
+    code, out = run_textwash("--input", str(path))
+    table = capsys.readouterr().out
+    assert code == 0
+    stats = json.load(open(os.path.join(out, "stats.json")))
+    assert stats["input_bytes"] == path.stat().st_size < len(body) / 10  # compressed well
+    assert stats["input_bytes_uncompressed"] == len(body)
+    wall_line = next(line for line in table.splitlines() if line.startswith("wall time"))
+    assert f"{len(body) / 1e6:.2f} MB input ({path.stat().st_size / 1e6:.2f} MB compressed)" in wall_line
+    mb_s = float(re.search(r"([\d.]+) MB/s", wall_line).group(1))
+    assert mb_s == pytest.approx(len(body) / 1e6 / stats["wall_time_s"], abs=0.011)

@@ -129,7 +129,8 @@ def test_every_record_is_accounted_for_once(kinds, files, blank_every, seed):
             handle.write(b"\n".join(content) + (b"\n" if content else b""))
     empty_files = sum(1 for content in lines if not any(c.strip() for c in content))
 
-    result = read_output(_run(os.path.join(work, "out"), os.path.join(work, "in")))
+    result = read_output(_run(os.path.join(work, "out"), os.path.join(work, "in"),
+                              extra=("--max-rejected-share", "1")))  # mixes may be mostly broken
     records = result["clean"] + result["duplicates"] + result["rejected"]
     ids = [r["id"] for r in records]
     assert len(ids) == len(set(ids)), "ids must be unique across outputs"

@@ -213,7 +213,7 @@ def test_incomplete_run_needs_overwrite_then_reject_policy_for_duplicate_ids(tmp
     (out / "clean-00000-of-00001.jsonl").write_text('{"id": "stale"}\n')
     args = ["run", "--input", os.path.join(HOSTILE, "records.jsonl"), "--input",
             os.path.join(HOSTILE, "more.jsonl"), "--output", str(out), "--quiet",
-            "--set", "input.duplicate_ids=reject"]
+            "--set", "input.duplicate_ids=reject", "--max-rejected-share", "1"]  # mostly bad records
     assert main(args) == 2 and "--overwrite" in capsys.readouterr().err
     assert main(args + ["--overwrite"]) == 0 and (out / "_SUCCESS").exists()
     result = read_output(str(out))

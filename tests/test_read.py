@@ -16,7 +16,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.read import (ReadDocuments, decode_bytes, list_inputs, open_input, parse_json_line,
+from transforms.read import (InputError, ReadDocuments, decode_bytes, list_inputs, open_input, parse_json_line,
                              read_jsonl_file, read_text_file)
 from transforms.records import REJECTED
 
@@ -209,3 +209,69 @@ def test_read_transform_in_a_pipeline(tmp_path):
         assert_that(read[REJECTED] | beam.Map(lambda r: (r["source"], r["reason"])),
                     equal_to([("cut.jsonl.gz", "truncated_file"), ("notes.csv", "unsupported_file")]),
                     label="rejected")
+
+
+# ------------------------------------------------------------------ input folders (issue 19)
+
+PROSE = ("The river council met on Tuesday evening to discuss the new bridge, the budget for the "
+         "coming winter and the plans for the market square, which residents say is too small.\n")
+
+
+def _messy_folder(root):
+    """A folder as users have them: VCS and OS files, project files, upper-case extensions."""
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (root / "sub" / "__pycache__").mkdir(parents=True)
+    (root / "sub" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\x00\x01")
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (root / "sub" / ".notes.txt").write_text(PROSE)
+    (root / "README.md").write_text("# My corpus\n\nScraped in May; see LICENSE.\n")
+    (root / "LICENSE").write_text("MIT License\n")
+    (root / "sub" / "CHANGELOG.md").write_text("## 1.0\n- first crawl\n")
+    (root / "news").mkdir()
+    (root / "news" / "Story.TXT").write_text(PROSE * 2)
+    (root / "WIRE.JSONL.GZ").write_bytes(gzip.compress(_lines(3, "w")))
+    return root
+
+
+def test_input_folder_skips_hidden_vcs_and_project_files_and_matches_extensions_in_any_case(tmp_path):
+    root = _messy_folder(tmp_path / "in")
+    skipped = []
+    specs = list_inputs([str(root)], skipped)
+    assert [(s["path"][len(str(root)) + 1:], s["kind"]) for s in specs] == [
+        ("WIRE.JSONL.GZ", "jsonl"), ("news/Story.TXT", "text")]
+    assert sorted(skipped) == [
+        (".DS_Store", "hidden file"), (".git/", "hidden or VCS folder"),
+        ("LICENSE", "README/LICENSE/CHANGELOG file"), ("README.md", "README/LICENSE/CHANGELOG file"),
+        ("sub/.notes.txt", "hidden file"), ("sub/CHANGELOG.md", "README/LICENSE/CHANGELOG file"),
+        ("sub/__pycache__/", "hidden or VCS folder")]
+    docs, rejected = _read_path(root / "WIRE.JSONL.GZ")  # upper-case .GZ is decompressed
+    assert [d["id"] for d in docs] == ["w0", "w1", "w2"] and rejected == []
+
+
+def test_a_file_named_explicitly_is_always_read(tmp_path):
+    root = _messy_folder(tmp_path / "in")
+    specs = list_inputs([str(root / "README.md"), str(root / "sub" / ".notes.txt")])
+    assert [s["kind"] for s in specs] == ["text", "text"] and len(specs) == 2
+
+
+def test_a_folder_of_skipped_files_only_is_an_input_error(tmp_path):
+    root = tmp_path / "in"
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text("x")
+    (root / "README.md").write_text("# notes\n")
+    with pytest.raises(InputError, match=r"holds no file to read: .*\.git/, README\.md"):
+        list_inputs([str(root)])
+
+
+def test_run_on_a_messy_folder_reports_what_it_skipped(tmp_path, run_textwash, capsys):
+    root = _messy_folder(tmp_path / "in")
+    code, out = run_textwash("--input", str(root))
+    summary = capsys.readouterr().out
+    assert code == 0
+    stats = json.load(open(f"{out}/stats.json"))
+    assert stats["counts"]["read"] == 4 and stats["counts"]["rejected"] == 0  # 3 lines + Story.TXT
+    assert stats["read"]["skipped_files"] == 5 and stats["read"]["skipped_folders"] == 2
+    assert {".git/ (hidden or VCS folder)", ".DS_Store (hidden file)"} <= set(stats["read"]["skipped_examples"])
+    line = next(row for row in summary.splitlines() if row.startswith("skipped"))
+    assert "5   file(s) and 2 folder(s)" in line and ".DS_Store" in line

@@ -3,11 +3,18 @@
 Records are spread over ``num_shards`` files by a stable hash of their id and each shard is
 sorted by id, so the same input and config give byte-identical files whatever the runner or
 worker count. Files are written through Beam's FileSystems (local paths or ``gs://``).
+
+No file looks complete unless it is: each shard is written under a hidden temporary name
+next to it (``.clean-00000-of-00002.jsonl.1a2b3c4d.tmp``, ``temp_path``) and renamed to its
+final name only once closed; a failed write deletes its temporary file, and a killed worker
+leaves only names that ``is_temp_name`` recognizes (the CLI removes them).
 """
 import gzip
 import hashlib
 import itertools
 import json
+import re
+import uuid
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -36,6 +43,28 @@ def shard_path(output_dir, prefix, shard, num_shards, compress):
     return f"{output_dir.rstrip('/')}/{prefix}-{shard:05d}-of-{num_shards:05d}{suffix}"
 
 
+TEMP_RE = re.compile(r"^\.(?:clean|duplicates|rejected|removed)-\d+-of-\d+\.jsonl(?:\.gz)?\.[0-9a-f]{8}\.tmp$")
+
+
+def temp_path(path):
+    """A unique hidden temporary name next to ``path`` (attempts of one shard never collide).
+
+    >>> bool(TEMP_RE.match(temp_path("out/clean-00000-of-00001.jsonl").split("/")[-1]))
+    True
+    """
+    head, _, name = path.rpartition("/")
+    return f"{head}/.{name}.{uuid.uuid4().hex[:8]}.tmp" if head else f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+
+
+def is_temp_name(name):
+    """True for the file name of a shard still being written (or left by a killed run).
+
+    >>> is_temp_name(".rejected-00001-of-00002.jsonl.gz.0f1e2d3c.tmp"), is_temp_name("clean-00000-of-00001.jsonl")
+    (True, False)
+    """
+    return TEMP_RE.match(name) is not None
+
+
 def to_json_line(record, fields):
     """One JSON line holding ``fields`` of ``record`` in that order (non-ASCII kept as is)."""
     return json.dumps({f: record.get(f) for f in fields}, ensure_ascii=False, sort_keys=False)
@@ -46,21 +75,38 @@ def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
 
     Lines are encoded one at a time and written in ~1 MiB chunks, so a shard never exists
     twice in memory as one big string; gzip output has no name and mtime 0 (byte-stable).
+    The file is written under ``temp_path(path)`` and renamed to ``path`` once complete; on
+    any failure (or interrupt) the temporary file is deleted and nothing is named ``path``.
     """
     records = sorted(records, key=lambda r: r["id"])
-    with FileSystems.create(path) as handle:
-        out = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) if compress else handle
-        chunk, size = [], 0
-        for record in records:
-            line = (to_json_line(record, fields) + "\n").encode("utf-8")
-            chunk.append(line)
-            size += len(line)
-            if size >= chunk_bytes:
-                out.write(b"".join(chunk))
-                chunk, size = [], 0
-        out.write(b"".join(chunk))
-        if compress:
-            out.close()
+    tmp = temp_path(path)
+    try:
+        with FileSystems.create(tmp) as handle:
+            out = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) if compress else handle
+            chunk, size = [], 0
+            for record in records:
+                line = (to_json_line(record, fields) + "\n").encode("utf-8")
+                chunk.append(line)
+                size += len(line)
+                if size >= chunk_bytes:
+                    out.write(b"".join(chunk))
+                    chunk, size = [], 0
+            out.write(b"".join(chunk))
+            if compress:
+                out.close()
+        FileSystems.rename([tmp], [path])
+    except BaseException:
+        _delete_quietly(tmp)
+        raise
+
+
+def _delete_quietly(path):
+    """Delete ``path`` if it exists; a clean-up failure must not hide the original error."""
+    try:
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+    except Exception:  # noqa: BLE001
+        pass
 
 
 class WriteShard(beam.DoFn):
