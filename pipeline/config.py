@@ -8,6 +8,7 @@ one-line message naming the key.
 """
 import codecs
 import copy
+import logging
 import os
 
 import yaml
@@ -216,9 +217,18 @@ def load_config(path=None, preset=None, overrides=()):
         if preset not in available_presets():
             raise ConfigError(f"unknown preset {preset!r} (available: {', '.join(available_presets())})")
         cfg = merge(cfg, read_yaml(os.path.join(PRESET_DIR, preset + ".yaml")))
+    layer_rules = len(cfg["junk"]["rules"])
+    replaced_by = []
     if path:
-        cfg = merge(cfg, read_yaml(path))
+        user = read_yaml(path)
+        cfg = merge(cfg, user)
+        replaced_by += [path] if "rules" in (user.get("junk") or {}) else []
     for assignment in overrides:
         apply_override(cfg, assignment)
+        replaced_by += ["--set " + assignment] if assignment.split("=", 1)[0].strip() == "junk.rules" else []
     validate(cfg, default)
+    if replaced_by and layer_rules:
+        logging.getLogger("textwash").warning(
+            "%s replaces the %d default junk rules with %d; to add rules and keep the defaults, list "
+            "them under junk.extra_rules", " and ".join(replaced_by), layer_rules, len(cfg["junk"]["rules"]))
     return cfg

@@ -298,10 +298,23 @@ def _rules(data, path):
             raise ConfigError(f"{path}[{i}] must be a mapping")
         spec = RuleSpec.from_dict(item, f"{path}[{i}]")
         if spec.name in names:
-            raise ConfigError(f"junk rule {spec.name!r} is defined twice")
+            raise ConfigError(f"junk rule {spec.name!r} is defined twice in {path}")
         names.add(spec.name)
         specs.append(spec)
     return tuple(specs)
+
+
+def _with_extra(rules, extra):
+    """``rules`` with the ``extra`` rules added: one named like a rule replaces it in place, the
+    others come after, in their order.
+
+    >>> a, b, a2 = RuleSpec("a", "line", "x"), RuleSpec("b", "line", "y"), RuleSpec("a", "line", "z")
+    >>> [(r.name, r.pattern) for r in _with_extra((a, b), (a2, RuleSpec("c", "line", "w")))]
+    [('a', 'z'), ('b', 'y'), ('c', 'w')]
+    """
+    by_name = {r.name: r for r in extra}
+    kept = tuple(by_name.pop(r.name, r) for r in rules)
+    return kept + tuple(r for r in extra if r.name in by_name)
 
 
 def _switched_off(settings, disabled):
@@ -323,8 +336,9 @@ def junk_settings(junk):
     names in ``junk.disable`` switched off. Raises ConfigError naming the key on any problem."""
     if not isinstance(junk, dict):
         raise ConfigError(f"config key 'junk' must be a mapping, got {junk!r}")
-    rules = _rules(junk.get("rules"), "junk.rules")
-    settings = build(JunkSettings, dict(junk, rules=[]), "junk")
+    rules = _with_extra(_rules(junk.get("rules"), "junk.rules"),
+                        _rules(junk.get("extra_rules", []), "junk.extra_rules"))
+    settings = build(JunkSettings, {k: v for k, v in junk.items() if k != "extra_rules"} | {"rules": []}, "junk")
     settings = dataclasses.replace(settings, rules=rules)
     known = {r.name for r in rules} | set(HEURISTIC_SWITCHES) | {"heuristics", "boilerplate"}
     for name in settings.disable:
