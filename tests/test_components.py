@@ -68,6 +68,7 @@ def test_reference_rounds_equal_union_find():
         assert rounds <= MAX_ROUNDS, f"{name} needs {rounds} rounds > default max_cc_rounds {MAX_ROUNDS}"
 
 
+@pytest.mark.slow
 def test_beam_components_equal_union_find_on_adversarial_graphs():
     all_edges = [e for edges in graphs().values() for e in edges]
     expected = sorted(union_find_labels([e for e in all_edges if e[0] != e[1]]).items())

@@ -122,6 +122,7 @@ def check_capped_stats(stats):
     assert merged(stats)["oversized_buckets"] > 0
 
 
+@pytest.mark.slow
 def test_deduplicate_policies_in_beam():
     with TestPipeline(runner=FnApiRunner()) as p:
         docs = p | beam.Create(DOCS)
@@ -210,6 +211,7 @@ def test_bad_dedup_config_is_rejected(key, value):
         load_config(overrides=[f"dedup.{key}={value}"])
 
 
+@pytest.mark.slow
 def test_bbc_acceptance_normalize_only(tmp_path):
     """Dedup stage alone on BBC (2,225 articles) vs the exact-Jaccard gold: pair F1 >= 0.995."""
     corpus = os.path.join(SHARED, "data", "dedup", "bbc")

@@ -10,6 +10,7 @@ import os
 import random
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ def _counts(out):
     return stats["counts"], stats.get("rejected_by_reason")
 
 
+@pytest.mark.slow
 def test_same_bytes_across_runs_worker_modes_and_input_order(tmp_path):
     first = _run(tmp_path / "a", HOSTILE, SAMPLE)
     again = _run(tmp_path / "b", HOSTILE, SAMPLE)
@@ -105,6 +107,7 @@ def _line(kind, i, rng, earlier):
     }[kind]
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking reruns pipelines: too slow
 @given(kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=14),

@@ -33,6 +33,7 @@ def _texts(limit=600):
     return [normalize_text(t, config) for t in texts]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", [None, "aggressive"])
 def test_combined_line_check_changes_no_output(preset):
     junk = junk_settings(load_config(preset=preset)["junk"])
