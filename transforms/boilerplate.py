@@ -21,9 +21,9 @@ What counts (see :func:`candidate_norms`):
     ``Six mths`` inside a table, an attribution between two quoted paragraphs).
 
   Site chrome (menus, share bars, footers, comment controls) is a run of short, separate
-  items, which none of these block shapes describe; on the four web-page sets the protections
-  keep under 1 % of the lines the rule removes there (the numeric blocks: archive lists such as
-  ``May 2004``) and change no F1 by 0.001.
+  items, which none of these block shapes describe: on the four web-page sets the protections
+  keep 1.2 % of the lines the rule would remove without them (mostly numeric blocks: blog
+  archive lists such as ``May 2004``), on 20 Newsgroups 43 % (quoted and wrapped text, tables).
 * **in many documents of its group**: ``min_docs`` distinct documents.
 
 **The guard** (``max_doc_share``): corpus boilerplate may remove at most this share of a
