@@ -11,8 +11,8 @@ What counts (see :func:`candidate_norms`):
   candidates, whatever their count):
 
   - ``numeric``: a short line (<= ``max_words``) with a digit and another one one or two
-    lines away (a blank line ends a block): table rows, a dividend notice (``Qtly div 25 cts vs 25 cts prior`` / ``Pay April
-    30`` / ``Record April 16``), a results list;
+    lines away (a blank line ends a block): table rows, a dividend notice (``Qtly div 25 cts
+    vs 25 cts prior`` / ``Pay April 30`` / ``Record April 16``), a results list;
   - ``quote``: a line opening with a mail quote marker (``>``, ``|>``, ``:>``, ``#>``): a reply
     quoting a post quotes the same lines as every other reply to it;
   - ``wrap``: wrapped prose, a line of >= 5 words that does not end a sentence followed by a
