@@ -265,9 +265,12 @@ class DocRatios(Toggle):
 
 @dataclass(frozen=True)
 class Boilerplate(Toggle):
-    """``junk.boilerplate``: corpus-level removal of short lines shared by many documents."""
+    """``junk.boilerplate``: corpus-level removal of short lines shared by many documents
+    (outside numeric blocks, quotes and wrapped prose), at most ``max_doc_share`` of a
+    document's words."""
     min_docs: int = bounded(2)
     max_words: int = bounded(1)
+    max_doc_share: float = bounded(0.0, 1.0)
     group_by: str = bounded(choices=("none", "source", "site"))
     site_field: str = bounded()
 
