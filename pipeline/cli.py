@@ -33,7 +33,7 @@ from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
-from transforms.read import InputError, list_inputs
+from transforms.inputs import InputError, list_inputs
 from transforms.write import is_temp_name
 
 BYTES_PER_SHARD = 64 * 1024 * 1024
@@ -261,7 +261,7 @@ def _names(skipped, limit=5):
 
 def skipped_stats(skipped, limit=5):
     """``stats.json``'s ``read`` entry: how many files and folders input listings skipped
-    (``transforms.read.skip_reason``) and the first few names with their reason.
+    (``transforms.inputs.skip_reason``) and the first few names with their reason.
 
     >>> skipped_stats([(".git/", "hidden or VCS folder"), ("README.md", "README/LICENSE/CHANGELOG file")])
     {'skipped_files': 1, 'skipped_folders': 1, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}

@@ -21,7 +21,8 @@ from transforms.boilerplate import remove_boilerplate_in_memory
 from transforms.clean import DocumentCleaner
 from transforms.dedup import rank_key, text_hash
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
-from transforms.read import list_inputs, open_input, read_jsonl_file, read_text_file
+from transforms.inputs import list_inputs, open_input
+from transforms.read import read_jsonl_file, read_text_file
 
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 STEP = 0.05

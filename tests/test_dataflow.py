@@ -26,7 +26,7 @@ from pipeline import assembly
 from pipeline.cli import main
 from pipeline.config import CONFIG_DIR, load_config
 from pipeline.options import OptionsError, is_dry_run, make_options, make_runner
-from transforms.read import list_inputs
+from transforms.inputs import list_inputs
 
 from conftest import REPO, SAMPLE
 

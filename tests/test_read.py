@@ -16,8 +16,8 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.read import (InputError, ReadDocuments, decode_bytes, list_inputs, open_input, parse_json_line,
-                             read_jsonl_file, read_text_file)
+from transforms.inputs import InputError, list_inputs, open_input
+from transforms.read import ReadDocuments, decode_bytes, parse_json_line, read_jsonl_file, read_text_file
 from transforms.records import REJECTED
 
 CFG = {"text_field": "text", "id_field": "id", "max_doc_bytes": 10_000, "decode_errors": "detect",

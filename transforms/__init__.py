@@ -24,7 +24,7 @@ imported lazily, so ``import transforms.minhash`` alone stays light.
 import importlib
 
 _EXPORTS = {
-    "ReadDocuments": "transforms.read", "list_inputs": "transforms.read",
+    "ReadDocuments": "transforms.read", "list_inputs": "transforms.inputs",
     "Normalize": "transforms.normalize",
     "StripJunk": "transforms.junk", "Cleaner": "transforms.junk",
     "RejectByRatios": "transforms.ratios",
