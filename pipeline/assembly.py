@@ -14,6 +14,7 @@ from transforms.boilerplate import BoilerplateStreams
 from transforms.dedup import DedupDecisions
 from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds, ReadRecords
+from transforms.index import INDEX_DIR, WriteIndex, index_meta, writes_fingerprints
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
 from transforms.records import REJECTED
@@ -23,6 +24,7 @@ from transforms.write import (REJECTED_FIELDS, BundleStats, DeepSum, WriteCorpus
 
 JOB_STATS = "_job_stats.json"
 OUTPUT_PREFIXES = ("clean", "duplicates", "rejected", "removed")
+OUTPUT_DIRS = (INDEX_DIR,)  # directories a run writes (the dedup index, transforms/index.py)
 MARKER = "_SUCCESS"
 
 
@@ -49,6 +51,8 @@ def _stats_per_bundle(streams, label, stats_of):
 def build(pipeline, cfg, specs, output_dir, num_shards):
     """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``.
 
+    With ``dedup.index`` the dedup index of the kept documents goes to ``output_dir/index``.
+
     After the boilerplate stage the documents travel as streams (``transforms.streams``):
     those without candidate lines and the rebuilt ones, never flattened, up to the groupings
     that take each stream as an input (exact copies, fingerprints, shards).
@@ -62,8 +66,13 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     stripped = cleaned.docs | "Boilerplate" >> BoilerplateStreams(cfg["junk"]["boilerplate"], keep_removed)
     filtered = each_stream(stripped, "Filter", lambda: FilterDocs(cfg["filter"]))
     kept = tuple(f.docs for f in filtered)
+    index_stats = ()
     if cfg["dedup"]["enabled"]:
-        decisions, dedup_stats = kept | "Dedup" >> DedupDecisions(cfg["dedup"])
+        index = cfg["dedup"]["index"] and ("prints" if writes_fingerprints(cfg) else "sig")
+        decisions, dedup_stats, *rows = kept | "Dedup" >> DedupDecisions(cfg["dedup"], index or None)
+        if index:
+            index_stats = ((rows[0], decisions) | "WriteIndex" >> WriteIndex(
+                f"{output_dir.rstrip('/')}/{INDEX_DIR}", num_shards, index_meta(cfg, index == "prints")),)
     else:
         decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
@@ -81,7 +90,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     partial = (_stats_per_bundle(records, "ReadStats", read_stats)
                + _stats_per_bundle(stripped, "JunkStats", junk_stats)
                + _stats_per_bundle(rejected, "RejectedStats", rejected_stats)
-               + (corpus_stats, dedup_stats))
+               + (corpus_stats, dedup_stats) + index_stats)
     (partial
      | "AllStats" >> beam.Flatten()
      | "SumStats" >> beam.CombineGlobally(DeepSum())

@@ -81,6 +81,12 @@ def _is_local(path):
     return "://" not in path
 
 
+def _in_output_dir(output_dir, path):
+    """True for a run's own directories (``index``) and, on object stores, the files below them."""
+    rel = path[len(output_dir.rstrip("/")) + 1:] if path.startswith(output_dir.rstrip("/") + "/") else path
+    return rel.split("/", 1)[0] in assembly.OUTPUT_DIRS
+
+
 def prepare_output(output_dir, overwrite):
     """Make sure ``output_dir`` can take a run: create it, or clear textwash outputs if allowed."""
     from apache_beam.io.filesystems import FileSystems
@@ -91,14 +97,15 @@ def prepare_output(output_dir, overwrite):
         existing = sorted(os.listdir(output_dir))
         paths = [os.path.join(output_dir, name) for name in existing]
     else:
-        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
-        paths = sorted(m.path for m in matched)
+        patterns = [output_dir.rstrip("/") + "/*"] + [f"{output_dir.rstrip('/')}/{d}/*" for d in assembly.OUTPUT_DIRS]
+        paths = sorted({m.path for result in FileSystems.match(patterns) for m in result.metadata_list})
     if not paths:
         return
     if not overwrite:
         raise UsageError(f"--output {output_dir!r} is not empty; pass --overwrite to replace its contents")
     ours = [p for p in paths if os.path.basename(p).startswith(assembly.OUTPUT_PREFIXES)
-            or os.path.basename(p) in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS)]
+            or os.path.basename(p) in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS)
+            or _in_output_dir(output_dir, p)]
     others = sorted(set(paths) - set(ours))
     if others:
         raise UsageError(f"--output {output_dir!r} holds files textwash did not write "

@@ -42,6 +42,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.components import ConnectedComponents
+from transforms.index import index_row
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
 from transforms.streams import as_streams, each_stream, in_global_window, stream_label
 
@@ -92,12 +93,15 @@ class SignDocs(beam.DoFn):
     verifying exactly. Only these small records travel through deduplication: the documents
     themselves wait for the decisions at the write (``transforms.write.WriteCorpus``).
 
+    With ``index`` ("sig" or "prints"), also 'index': (id, row) of the document's dedup index
+    row (``transforms.index``; fingerprints in it with "prints").
+
     A document without any word has no shingles: its signature is None and it is never a
     near duplicate (its exact copies still are).
     """
 
-    def __init__(self, dedup_cfg):
-        self.cfg = dedup_cfg
+    def __init__(self, dedup_cfg, index=None):
+        self.cfg, self.index = dedup_cfg, index
 
     def setup(self):
         self.signer = Signer.from_config(self.cfg)
@@ -107,14 +111,19 @@ class SignDocs(beam.DoFn):
 
     def _sign(self, doc):
         signed = self.signer.sign_text(doc["text"], self.cfg["ngram"])
-        sig = None
+        sig = prints = None
         if signed:
             sig, prints = signed
-            if self.cfg["verify"] == "exact":
+            sig = sig.tobytes()
+            prints = prints.tobytes() if self.cfg["verify"] == "exact" else None
+            if prints is not None:
                 # raw bytes travel through the join with no pickling (a coder of their own)
-                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints.tobytes()))
-        yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]),
-                                       None if sig is None else sig.tobytes())
+                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints))
+        digest = text_hash(doc["text"])
+        if self.index:
+            yield beam.pvalue.TaggedOutput("index", index_row(
+                doc, digest, sig, prints if self.index == "prints" else False))
+        yield digest, (doc["id"], rank_key(doc, self.cfg["representative"]), sig)
 
 
 def group_exact(hash_members):
@@ -464,18 +473,24 @@ class DedupDecisions(beam.PTransform):
     joined with their decisions once, where they are written. The stats dicts are
     ``{"dedup": {...}}`` counters to be summed (``write.DeepSum``); ``cc_violations`` > 0
     means the connected components did not converge.
+
+    ``index`` ("sig" / "prints"): also return, third, the
+    PCollection[(id, index row)] of every document (``transforms.index.WriteIndex`` keeps
+    the kept ones).
     """
 
-    def __init__(self, dedup_cfg):
+    def __init__(self, dedup_cfg, index=None):
         super().__init__()
         self.cfg = dedup_cfg
         self.bands, self.rows = lsh_params(dedup_cfg["lsh_threshold"], dedup_cfg["num_perm"])
         self.sig_dtype = signature_dtype(dedup_cfg)
+        self.index = index
 
     def expand(self, docs):
         cfg = self.cfg
-        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg)).with_outputs(
-            "prints", main="signed"))
+        tags = ("prints", "index") if self.index else ("prints",)
+        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg, self.index)).with_outputs(
+            *tags, main="signed"))
         p = signed[0].signed.pipeline
         by_hash = (signed[0].signed if len(signed) == 1 else
                    [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
@@ -522,7 +537,6 @@ class DedupDecisions(beam.PTransform):
         decisions = ({"member": grouped.members, "assign": assignments, "size": sizes}
                      | "JoinAssignments" >> beam.CoGroupByKey()
                      | "EmitDecisions" >> beam.FlatMap(emit_decisions))
-
         def count(pcoll, name, key):
             return (pcoll | f"Count{name}" >> beam.combiners.Count.Globally()
                     | f"{name}Stat" >> beam.Map(lambda n: {"dedup": {key: n}}))
@@ -539,7 +553,10 @@ class DedupDecisions(beam.PTransform):
                  count(edges, "Verified", "verified_pairs"),
                  buckets.stats, assigned.stats, largest,
                  violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}))
-        return decisions, stats | "DedupStats" >> beam.Flatten()
+        stats = stats | "DedupStats" >> beam.Flatten()
+        if self.index:
+            return decisions, stats, tuple(s.index for s in signed)
+        return decisions, stats
 
 
 def _join_decision(kv):
