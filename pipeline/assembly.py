@@ -48,10 +48,11 @@ def _stats_per_bundle(streams, label, stats_of):
     return each_stream(streams, label, lambda: beam.ParDo(BundleStats(stats_of)))
 
 
-def build(pipeline, cfg, specs, output_dir, num_shards):
+def build(pipeline, cfg, specs, output_dir, num_shards, against=()):
     """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``.
 
-    With ``dedup.index`` the dedup index of the kept documents goes to ``output_dir/index``.
+    ``against``: ``transforms.prior.PriorIndex`` of earlier runs to deduplicate against. With
+    ``dedup.index`` the dedup index of the kept documents goes to ``output_dir/index``.
 
     After the boilerplate stage the documents travel as streams (``transforms.streams``):
     those without candidate lines and the rebuilt ones, never flattened, up to the groupings
@@ -69,7 +70,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     index_stats = ()
     if cfg["dedup"]["enabled"]:
         index = cfg["dedup"]["index"] and ("prints" if writes_fingerprints(cfg) else "sig")
-        decisions, dedup_stats, *rows = kept | "Dedup" >> DedupDecisions(cfg["dedup"], index or None)
+        decisions, dedup_stats, *rows = kept | "Dedup" >> DedupDecisions(cfg["dedup"], against, index or None)
         if index:
             index_stats = ((rows[0], decisions) | "WriteIndex" >> WriteIndex(
                 f"{output_dir.rstrip('/')}/{INDEX_DIR}", num_shards, index_meta(cfg, index == "prints")),)

@@ -67,6 +67,10 @@ def build_parser():
     run.add_argument("--output", required=True, metavar="DIR",
                      help="output directory (local or gs://); must be new or empty unless --overwrite")
     add_config_arguments(run)
+    run.add_argument("--against", action="append", default=[], metavar="DIR_OR_INDEX",
+                     help="deduplicate against an earlier run (its output directory or its index/): "
+                          "a document it already holds goes to duplicates with prior_run; repeat "
+                          "for more, oldest first (docs/incremental.md)")
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     run.add_argument("--progress-every", type=float, default=None, metavar="SECONDS",
@@ -118,6 +122,16 @@ def prepare_output(output_dir, overwrite):
         FileSystems.delete(sorted(set(ours) - set(markers)))
 
 
+def _load_priors(paths, cfg, output_dir):
+    """``--against`` indexes, checked before anything runs (a mismatch is a UsageError)."""
+    from transforms.index import PriorIndexError
+    from transforms.prior import load_priors
+    try:
+        return load_priors(paths, cfg, output_dir)
+    except PriorIndexError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def auto_shards(cfg, specs):
     """Number of output shards: the config value, or one per 64 MiB of input for 'auto'."""
     shards = cfg["output"]["shards"]
@@ -132,6 +146,7 @@ def run_command(args, beam_args):
     import apache_beam as beam
     cfg = load_config(args.config, args.preset, args.overrides)
     specs = list_inputs(args.input)
+    against = _load_priors(args.against, cfg, args.output)
     options = make_options(beam_args)
     if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
         prepare_output(args.output, args.overwrite)
@@ -143,7 +158,7 @@ def run_command(args, beam_args):
     started = time.time()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    assembly.build(pipeline, cfg, specs, output_dir, num_shards)
+    assembly.build(pipeline, cfg, specs, output_dir, num_shards, against)
     with _progress(args, options, pipeline, specs):
         result = pipeline.run()
         result.wait_until_finish()

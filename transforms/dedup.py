@@ -44,6 +44,8 @@ import numpy as np
 from transforms.components import ConnectedComponents
 from transforms.index import index_row
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
+from transforms.prior import (FetchPriorPrints, ReadPrior, new_rank, prior_bucket_pairs,
+                              resolve_prior_decision)
 from transforms.streams import as_streams, each_stream, in_global_window, stream_label
 
 LARGEST_CLUSTERS = 10
@@ -94,14 +96,15 @@ class SignDocs(beam.DoFn):
     themselves wait for the decisions at the write (``transforms.write.WriteCorpus``).
 
     With ``index`` ("sig" or "prints"), also 'index': (id, row) of the document's dedup index
-    row (``transforms.index``; fingerprints in it with "prints").
+    row (``transforms.index``; fingerprints in it with "prints"). With ``prior_ranks`` the rank
+    is :func:`transforms.prior.new_rank` (after every prior document).
 
     A document without any word has no shingles: its signature is None and it is never a
     near duplicate (its exact copies still are).
     """
 
-    def __init__(self, dedup_cfg, index=None):
-        self.cfg, self.index = dedup_cfg, index
+    def __init__(self, dedup_cfg, index=None, prior_ranks=False):
+        self.cfg, self.index, self.prior_ranks = dedup_cfg, index, prior_ranks
 
     def setup(self):
         self.signer = Signer.from_config(self.cfg)
@@ -123,7 +126,8 @@ class SignDocs(beam.DoFn):
         if self.index:
             yield beam.pvalue.TaggedOutput("index", index_row(
                 doc, digest, sig, prints if self.index == "prints" else False))
-        yield digest, (doc["id"], rank_key(doc, self.cfg["representative"]), sig)
+        rank = rank_key(doc, self.cfg["representative"])
+        yield digest, (doc["id"], new_rank(rank) if self.prior_ranks else rank, sig)
 
 
 def group_exact(hash_members):
@@ -474,26 +478,30 @@ class DedupDecisions(beam.PTransform):
     ``{"dedup": {...}}`` counters to be summed (``write.DeepSum``); ``cc_violations`` > 0
     means the connected components did not converge.
 
-    ``index`` ("sig" / "prints"): also return, third, the
+    ``priors``: ``transforms.prior.PriorIndex`` of earlier runs' indexes to deduplicate
+    against (``transforms.prior``). ``index`` ("sig" / "prints"): also return, third, the
     PCollection[(id, index row)] of every document (``transforms.index.WriteIndex`` keeps
     the kept ones).
     """
 
-    def __init__(self, dedup_cfg, index=None):
+    def __init__(self, dedup_cfg, priors=(), index=None):
         super().__init__()
         self.cfg = dedup_cfg
         self.bands, self.rows = lsh_params(dedup_cfg["lsh_threshold"], dedup_cfg["num_perm"])
         self.sig_dtype = signature_dtype(dedup_cfg)
-        self.index = index
+        self.priors, self.index = tuple(priors), index
 
     def expand(self, docs):
-        cfg = self.cfg
+        cfg, priors = self.cfg, self.priors
         tags = ("prints", "index") if self.index else ("prints",)
-        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg, self.index)).with_outputs(
+        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg, self.index, bool(priors))).with_outputs(
             *tags, main="signed"))
         p = signed[0].signed.pipeline
         by_hash = (signed[0].signed if len(signed) == 1 else
                    [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
+        if priors:
+            prior_records = p | "ReadPrior" >> ReadPrior(priors, cfg["representative"])
+            by_hash = (by_hash, prior_records) | "WithPrior" >> beam.Flatten()
         prints = tuple(s.prints for s in signed)
         grouped = (by_hash
                    | "GroupExactCopies" >> beam.GroupByKey()
@@ -501,13 +509,29 @@ class DedupDecisions(beam.PTransform):
                        "members", main="reps"))
         reps = grouped.reps
         exact = cfg["verify"] == "exact"
+        estimate_ks = tuple(k for k, prior in enumerate(priors) if not (exact and prior.fingerprints))
+        with_signature = not exact or bool(estimate_ks)
         buckets = (reps
                    | "LshBandBatches" >> beam.ParDo(BandBatches(
-                       self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, not exact,
+                       self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, with_signature,
                        cfg["lsh_partitions"]))
                    | "GroupPartitions" >> beam.GroupByKey()
                    | "Buckets" >> beam.FlatMap(partition_buckets))
-        if exact:
+        extra_stats = ()
+        if priors:
+            buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
+                prior_bucket_pairs, cfg["max_bucket_size"], self.sig_dtype, cfg["threshold"],
+                not exact, estimate_ks)).with_outputs("stats", "edges", main="pairs")
+            estimated = buckets.edges | "DistinctEstimated" >> beam.CombinePerKey(max)
+            if exact:
+                candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
+                prior_prints = candidates | "FetchPriorPrints" >> FetchPriorPrints(priors)
+                verified = (candidates, prints + (prior_prints,)) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+                edges = (verified, estimated) | "AllEdges" >> beam.Flatten()
+            else:
+                candidates = edges = estimated
+            extra_stats = (p | "PriorDocs" >> beam.Create([{"dedup": {"prior_docs": sum(x.docs for x in priors)}}]),)
+        elif exact:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
             candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
@@ -537,6 +561,14 @@ class DedupDecisions(beam.PTransform):
         decisions = ({"member": grouped.members, "assign": assignments, "size": sizes}
                      | "JoinAssignments" >> beam.CoGroupByKey()
                      | "EmitDecisions" >> beam.FlatMap(emit_decisions))
+        if priors:
+            labels_of = [prior.label for prior in priors]
+            decisions = decisions | "ResolvePrior" >> beam.FlatMap(resolve_prior_decision, labels_of)
+            extra_stats += (decisions
+                            | "PriorDupes" >> beam.Filter(lambda kv: "prior_run" in kv[1])
+                            | "CountPriorDupes" >> beam.combiners.Count.Globally()
+                            | "PriorDupesStat" >> beam.Map(lambda n: {"dedup": {"prior_duplicates": n}}),)
+
         def count(pcoll, name, key):
             return (pcoll | f"Count{name}" >> beam.combiners.Count.Globally()
                     | f"{name}Stat" >> beam.Map(lambda n: {"dedup": {key: n}}))
@@ -552,7 +584,7 @@ class DedupDecisions(beam.PTransform):
                  count(candidates, "Candidates", "candidate_pairs"),
                  count(edges, "Verified", "verified_pairs"),
                  buckets.stats, assigned.stats, largest,
-                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}))
+                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}})) + extra_stats
         stats = stats | "DedupStats" >> beam.Flatten()
         if self.index:
             return decisions, stats, tuple(s.index for s in signed)

@@ -17,7 +17,8 @@ from transforms.streams import each_stream, in_global_window, stream_label
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
-                    "matched", "matched_similarity")
+                    "matched", "matched_similarity", "prior_run")
+OPTIONAL_FIELDS = frozenset({"prior_run"})  # written only when set (--against runs)
 REJECTED_FIELDS = ("id", "source", "stage", "reason", "detail", "text")
 
 
@@ -38,7 +39,9 @@ def shard_path(output_dir, prefix, shard, num_shards, compress):
 
 def to_json_line(record, fields):
     """One JSON line holding ``fields`` of ``record`` in that order (non-ASCII kept as is)."""
-    return json.dumps({f: record.get(f) for f in fields}, ensure_ascii=False, sort_keys=False)
+    return json.dumps({f: record.get(f) for f in fields
+                       if f not in OPTIONAL_FIELDS or record.get(f) is not None},
+                      ensure_ascii=False, sort_keys=False)
 
 
 def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
