@@ -44,8 +44,8 @@ import numpy as np
 from transforms.components import ConnectedComponents
 from transforms.index import index_row
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
-from transforms.prior import (FetchPriorPrints, ReadPrior, new_rank, prior_bucket_pairs,
-                              resolve_prior_decision)
+from transforms.prior import (EstimateVerify, FetchPriorPrints, ReadPrior, estimated_by_index,
+                              new_rank, prior_bucket_pairs, resolve_prior_decision)
 from transforms.streams import as_streams, each_stream, in_global_window, stream_label
 
 LARGEST_CLUSTERS = 10
@@ -510,26 +510,31 @@ class DedupDecisions(beam.PTransform):
         reps = grouped.reps
         exact = cfg["verify"] == "exact"
         estimate_ks = tuple(k for k, prior in enumerate(priors) if not (exact and prior.fingerprints))
-        with_signature = not exact or bool(estimate_ks)
         buckets = (reps
                    | "LshBandBatches" >> beam.ParDo(BandBatches(
-                       self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, with_signature,
+                       self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, not exact,
                        cfg["lsh_partitions"]))
                    | "GroupPartitions" >> beam.GroupByKey()
                    | "Buckets" >> beam.FlatMap(partition_buckets))
         extra_stats = ()
         if priors:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
-                prior_bucket_pairs, cfg["max_bucket_size"], self.sig_dtype, cfg["threshold"],
-                not exact, estimate_ks)).with_outputs("stats", "edges", main="pairs")
-            estimated = buckets.edges | "DistinctEstimated" >> beam.CombinePerKey(max)
+                prior_bucket_pairs, cfg["max_bucket_size"], self.sig_dtype, cfg["threshold"])
+            ).with_outputs("stats", main="pairs")
             if exact:
                 candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
-                prior_prints = candidates | "FetchPriorPrints" >> FetchPriorPrints(priors)
-                verified = (candidates, prints + (prior_prints,)) | "ExactVerify" >> ExactVerify(cfg["threshold"])
-                edges = (verified, estimated) | "AllEdges" >> beam.Flatten()
+                to_verify = candidates
+                if estimate_ks:  # pairs with a document of an index without fingerprints
+                    to_verify, to_estimate = candidates | "ByIndexKind" >> beam.Partition(
+                        lambda pair, _: estimated_by_index(pair, estimate_ks), 2)
+                prior_prints = to_verify | "FetchPriorPrints" >> FetchPriorPrints(priors)
+                edges = (to_verify, prints + (prior_prints,)) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+                if estimate_ks:
+                    estimated = (to_estimate, reps) | "EstimateVerify" >> EstimateVerify(
+                        cfg["threshold"], self.sig_dtype)
+                    edges = (edges, estimated) | "AllEdges" >> beam.Flatten()
             else:
-                candidates = edges = estimated
+                candidates = edges = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
             extra_stats = (p | "PriorDocs" >> beam.Create([{"dedup": {"prior_docs": sum(x.docs for x in priors)}}]),)
         elif exact:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(

@@ -101,17 +101,14 @@ class ReadPrior(beam.PTransform):
         return reads[0] if len(reads) == 1 else reads | "AllPrior" >> beam.Flatten()
 
 
-def prior_bucket_pairs(bucket, max_bucket_size, sig_dtype, threshold, estimate_new, estimate_ks):
-    """Pairs of one LSH bucket when prior documents take part; members are ids, or (id,
-    signature bytes) when some pairs are checked by the estimate.
+def prior_bucket_pairs(bucket, max_bucket_size, sig_dtype, threshold):
+    """Pairs of one LSH bucket when prior documents take part: ``(a, b)`` (a < b; a prior node
+    sorts first) for verification; with members ``(id, signature bytes)`` (``verify:
+    estimate``), ``((a, b), estimated Jaccard)`` for the pairs at or above ``threshold``
+    instead. Two prior nodes are never paired. An oversized bucket pairs each new member
+    with the smallest prior node and the smallest new id only (tagged stat ``oversized_buckets``).
 
-    Main output ``(a, b)`` (a < b, a prior node first) for exact verification; tagged
-    ``edges``: ``((a, b), estimated Jaccard)`` at or above ``threshold`` for new-new pairs when
-    ``estimate_new`` and for pairs with a prior node of an index in ``estimate_ks``. Two prior
-    nodes are never paired. An oversized bucket pairs each new member with the smallest prior
-    node and the smallest new id only (tagged stat ``oversized_buckets``).
-
-    >>> list(prior_bucket_pairs(("k", ["b", prior_key(0, "x"), prior_key(0, "y"), "a"]), 10, None, 0.8, False, ()))
+    >>> list(prior_bucket_pairs(("k", ["b", prior_key(0, "x"), prior_key(0, "y"), "a"]), 10, None, 0.8))
     [('\\x000\\x00x', 'a'), ('\\x000\\x00x', 'b'), ('\\x000\\x00y', 'a'), ('\\x000\\x00y', 'b'), ('a', 'b')]
     """
     _, members = bucket
@@ -131,15 +128,55 @@ def prior_bucket_pairs(bucket, max_bucket_size, sig_dtype, threshold, estimate_n
     else:
         pairs = [(a, b) for a in priors for b in new]
         pairs += [(a, b) for i, a in enumerate(new) for b in new[i + 1:]]
+    if sigs is None:
+        yield from pairs
+        return
     for a, b in pairs:
-        estimated = split_prior(a)[0] in estimate_ks if is_prior(a) else estimate_new
-        if not estimated:
-            yield a, b
-            continue
-        sa, sb = np.frombuffer(sigs[a], dtype=sig_dtype), np.frombuffer(sigs[b], dtype=sig_dtype)
-        sim = float(np.count_nonzero(sa == sb)) / len(sa)
+        sim = _estimate(sigs[a], sigs[b], sig_dtype)
         if sim >= threshold:
-            yield beam.pvalue.TaggedOutput("edges", ((a, b), sim))
+            yield (a, b), sim
+
+
+def _estimate(sig_a, sig_b, sig_dtype):
+    a, b = np.frombuffer(sig_a, dtype=sig_dtype), np.frombuffer(sig_b, dtype=sig_dtype)
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def estimated_by_index(pair, estimate_ks):
+    """Partition of a candidate pair: 1 when it has a prior node of an index in ``estimate_ks``
+    (no fingerprints: checked by the estimate), else 0 (exact verification)."""
+    a = pair[0]
+    return int(is_prior(a) and split_prior(a)[0] in estimate_ks)
+
+
+def _pair_estimate(pair_sigs, threshold, sig_dtype):
+    pair, sigs = pair_sigs
+    sigs = list(sigs)
+    if len(sigs) == 2:
+        sim = _estimate(sigs[0], sigs[1], sig_dtype)
+        if sim >= threshold:
+            yield pair, sim
+
+
+class EstimateVerify(beam.PTransform):
+    """(PCollection[(a, b)], PCollection[(node, exact-group info)]) -> ((a, b), estimated
+    Jaccard) at or above ``threshold``: each pair meets its two signatures in one join (the
+    signatures stay out of the LSH buckets, where they would travel once per band)."""
+
+    def __init__(self, threshold, sig_dtype):
+        super().__init__()
+        self.threshold, self.sig_dtype = threshold, sig_dtype
+
+    def expand(self, pcolls):
+        from transforms.dedup import _pair_ends, _prints_to_pairs
+        pairs, reps = pcolls
+        sigs = reps | "Signatures" >> beam.FlatMap(
+            lambda kv: [(kv[0], kv[1]["sig"])] if kv[1]["sig"] is not None else [])
+        return ({"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends), "sig": sigs}
+                | "JoinSignatures" >> beam.CoGroupByKey()
+                | "SignaturesToPairs" >> beam.FlatMap(_prints_to_pairs)
+                | "GroupPairSignatures" >> beam.GroupByKey()
+                | "Estimate" >> beam.FlatMap(_pair_estimate, self.threshold, self.sig_dtype))
 
 
 def _prior_ends(pair, priors):
