@@ -80,7 +80,8 @@ def build(pipeline, cfg, specs, output_dir, num_shards, against=()):
     rejected = (ids[REJECTED], cleaned[REJECTED]) + tuple(f[REJECTED] for f in filtered)
 
     corpus_stats = ((kept, decisions)
-                    | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress))
+                    | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress,
+                                                   cfg["output"]["format"]))
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
     if cfg["output"]["write_removed"]:

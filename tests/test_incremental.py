@@ -194,3 +194,31 @@ def test_against_works_through_beam_filesystems(tmp_path, monkeypatch):
     assert main(["run", "--input", "fakeremote://raw/0*.txt", "--output", "fakeremote://out/day1", "--quiet",
                  "--overwrite"]) == 0
     assert sorted(os.listdir(root / "out" / "day1" / "index")) == ["_meta.json", "index-00000-of-00001.parquet"]
+
+
+# ------------------------------------------------------------------ output.format: parquet
+
+def test_parquet_clean_corpus_holds_the_jsonl_records(run_textwash, tmp_path):
+    import glob
+    from transforms.columnar import read_parquet_records
+    code, jsonl = run_textwash("--input", SAMPLE, "--set", "output.shards=2", out=tmp_path / "jsonl")
+    assert code == 0
+    code, parquet = run_textwash("--input", SAMPLE, "--set", "output.shards=2", "--set", "output.format=parquet",
+                                 out=tmp_path / "parquet")
+    assert code == 0
+    names = sorted(os.listdir(parquet))
+    assert [n for n in names if n.startswith("clean-")] == ["clean-00000-of-00002.parquet",
+                                                            "clean-00001-of-00002.parquet"]
+    rows = [r for path in sorted(glob.glob(os.path.join(parquet, "clean-*.parquet")))
+            for r in read_parquet_records(path)]
+    assert sorted(rows, key=lambda r: r["id"]) == read_output(jsonl)["clean"]
+    for name in names:                                   # the other outputs are the same bytes
+        if name.endswith(".jsonl"):
+            assert open(os.path.join(parquet, name), "rb").read() == open(os.path.join(jsonl, name), "rb").read()
+    assert os.path.exists(os.path.join(parquet, "report.html")) and os.path.exists(os.path.join(parquet, "_SUCCESS"))
+
+
+def test_unknown_output_format_is_a_config_error():
+    from pipeline.config import ConfigError
+    with pytest.raises(ConfigError, match="output.format"):
+        load_config(overrides=["output.format=csv"])

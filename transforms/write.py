@@ -108,8 +108,8 @@ class WriteCorpusShard(beam.DoFn):
     shard's clean and duplicates files; yields the shard's summed counters (kept,
     duplicates, cluster sizes)."""
 
-    def __init__(self, output_dir, num_shards, compress):
-        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+    def __init__(self, output_dir, num_shards, compress, fmt="jsonl"):
+        self.output_dir, self.num_shards, self.compress, self.fmt = output_dir, num_shards, compress, fmt
 
     def process(self, shard_joined):
         shard, joined = shard_joined
@@ -124,6 +124,11 @@ class WriteCorpusShard(beam.DoFn):
             deep_add(stats, kept_stats(record) if kept else duplicate_stats(record))
         for prefix, records, fields in (("clean", clean, CLEAN_FIELDS),
                                         ("duplicates", duplicates, DUPLICATE_FIELDS)):
+            if prefix == "clean" and self.fmt == "parquet":  # output.format (transforms/columnar.py)
+                from transforms.columnar import write_parquet_sorted
+                path = shard_path(self.output_dir, prefix, shard, self.num_shards, False)
+                write_parquet_sorted(path.rsplit(".", 1)[0] + ".parquet", records, fields)
+                continue
             path = shard_path(self.output_dir, prefix, shard, self.num_shards, self.compress)
             write_sorted(path, records, fields, self.compress)
         yield stats
@@ -140,9 +145,9 @@ class WriteCorpus(beam.PTransform):
     a decision is kept alone (``transforms.dedup.apply_decision``).
     """
 
-    def __init__(self, output_dir, num_shards, compress=False):
+    def __init__(self, output_dir, num_shards, compress=False, fmt="jsonl"):
         super().__init__()
-        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+        self.output_dir, self.num_shards, self.compress, self.fmt = output_dir, num_shards, compress, fmt
 
     def expand(self, pcolls):
         docs, decisions = pcolls
@@ -154,7 +159,7 @@ class WriteCorpus(beam.PTransform):
         inputs["shard"] = shards
         return (inputs
                 | "GroupShards" >> beam.CoGroupByKey()
-                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress)))
+                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress, self.fmt)))
 
 
 # ---------------------------------------------------------------------------- stats
