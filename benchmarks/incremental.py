@@ -13,7 +13,8 @@ of every run (each run is its own process: ``os.wait4`` gives its own ``ru_maxrs
 Variants: ``longest`` (the default representative), ``estimate`` (same, but the indexes hold no
 fingerprints: pairs with earlier parts are checked by the MinHash estimate), ``smallest_id``
 (the representative policy under which "published first" and the one-run choice agree when the
-parts are in id order).
+parts are in id order), ``boilerplate`` (the default config: corpus boilerplate on, so each part
+counts its repeated lines over its own documents only).
 
 Part 2 (``--large``): the time to check new documents against a large index: a corpus from
 ``../shared/tools/gen_corpus.py`` (``--large-corpus``, JSONL; its first ``--large-index``
@@ -38,7 +39,8 @@ SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
 NG20 = os.path.join(SHARED, "data", "dedup", "20ng", "input.jsonl.gz")
 BASE_SETS = ["junk.boilerplate.enabled=false"]
 VARIANTS = {"longest": [], "estimate": ["dedup.index_fingerprints=false"],
-            "smallest_id": ["dedup.representative=smallest_id"]}
+            "smallest_id": ["dedup.representative=smallest_id"],
+            "boilerplate": ["junk.boilerplate.enabled=true"]}  # later --set wins: the default config
 
 
 REUSE = False  # --reuse: an output directory with _SUCCESS and its figures is not run again
@@ -120,7 +122,19 @@ def classify(single_out, part_outs, part_of):
     only_inc = sorted(set(inc_kept) - set(one_kept))      # kept in parts, duplicate in one run
     reasons = {}
 
+    def texts_differ(*ids):
+        texts = [((one_kept.get(i) or one_dup.get(i) or {}).get("text"),
+                  (inc_kept.get(i) or inc_dup.get(i) or {}).get("text")) for i in ids]
+        return any(a != b for a, b in texts)
+
     def why(doc_id):
+        if doc_id not in one_dup and doc_id not in one_kept:
+            return "rejected by one run (its cleaned text differs: corpus boilerplate)"
+        if doc_id not in inc_dup and doc_id not in inc_kept:
+            return "rejected in its part (its cleaned text differs: corpus boilerplate)"
+        rep = (inc_dup if doc_id in only_one else one_dup)[doc_id]["duplicate_of"]
+        if texts_differ(doc_id, rep):
+            return "cleaned text of the doc or its representative differs (corpus boilerplate counted per part)"
         if doc_id in only_one:
             rec = inc_dup[doc_id]
             rep = rec["duplicate_of"]
@@ -157,7 +171,11 @@ def classify(single_out, part_outs, part_of):
                 ok = rep in kept_here
             if not ok:
                 bad.append(doc_id)
+    one_text = {i: r["text"] for recs in (one_kept, one_dup) for i, r in recs.items()}
+    changed = sum(1 for recs in (inc_kept, inc_dup) for i, r in recs.items()
+                  if i in one_text and one_text[i] != r["text"])
     return {"one_kept": len(one_kept), "parts_kept": len(inc_kept), "equal": not only_one and not only_inc,
+            "texts_differ": changed,
             "only_one": len(only_one), "only_parts": len(only_inc),
             "reasons": {key: (len(ids), ids[:3]) for key, ids in sorted(reasons.items())},
             "bad_pointers": bad[:5], "bad_pointer_count": len(bad),
@@ -194,6 +212,7 @@ def parts_benchmark(args, work):
               f"by the parts only {result['only_parts']})")
         for key, (n, sample) in result["reasons"].items():
             print(f"  - {key}: {n} (e.g. {', '.join(sample)})")
+        print(f"- cleaned texts that differ between one run and the parts: {result['texts_differ']}")
         print(f"- duplicates: one run {result['duplicates'][0]}, parts {result['duplicates'][1]} "
               f"({result['prior_duplicates']} of them of an earlier part's doc, with prior_run)")
         print(f"- duplicates pointing at a kept doc of an earlier part or of their own part: "
@@ -265,7 +284,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     global REUSE
     REUSE = args.reuse
-    args.variant = args.variant or ["longest", "estimate", "smallest_id"]
+    args.variant = args.variant or ["longest", "estimate", "smallest_id", "boilerplate"]
     work = args.keep or tempfile.mkdtemp(prefix="incremental-bench-")
     os.makedirs(work, exist_ok=True)
     if not args.no_parts:
