@@ -16,6 +16,7 @@ from transforms.boilerplate import BoilerplateStreams
 from transforms.dedup import DedupDecisions
 from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds, ReadRecords
+from transforms.index import INDEX_DIR, WriteIndex, index_meta, writes_fingerprints
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
 from transforms.ratios import RejectByRatios
@@ -27,6 +28,7 @@ from transforms.write import (REJECTED_FIELDS, BundleStats, DeepSum, WriteCorpus
 
 JOB_STATS = "_job_stats.json"
 OUTPUT_PREFIXES = ("clean", "duplicates", "rejected", "removed")
+OUTPUT_DIRS = (INDEX_DIR,)  # directories a run writes (the dedup index, transforms/index.py)
 MARKER = "_SUCCESS"
 
 
@@ -66,8 +68,11 @@ def _stats_per_bundle(streams, label, stats_of):
     return each_stream(streams, label, lambda: beam.ParDo(BundleStats(stats_of)))
 
 
-def build(pipeline, cfg, specs, output_dir, num_shards):
+def build(pipeline, cfg, specs, output_dir, num_shards, against=()):
     """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``.
+
+    ``against``: ``transforms.prior.PriorIndex`` of earlier runs to deduplicate against. With
+    ``dedup.index`` the dedup index of the kept documents goes to ``output_dir/index``.
 
     After the boilerplate stage the documents travel as streams (``transforms.streams``):
     those without candidate lines and the rebuilt ones, never flattened, up to the groupings
@@ -84,15 +89,21 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     stripped = judged.docs | "Boilerplate" >> BoilerplateStreams(junk.boilerplate, keep_removed)
     filtered = each_stream(stripped, "Filter", lambda: FilterDocs(cfg["filter"]))
     kept = tuple(f.docs for f in filtered)
+    index_stats = ()
     if cfg["dedup"]["enabled"]:
-        decisions, dedup_stats = kept | "Dedup" >> DedupDecisions(cfg["dedup"])
+        index = cfg["dedup"]["index"] and ("prints" if writes_fingerprints(cfg) else "sig")
+        decisions, dedup_stats, *rows = kept | "Dedup" >> DedupDecisions(cfg["dedup"], against, index or None)
+        if index:
+            index_stats = ((rows[0], decisions) | "WriteIndex" >> WriteIndex(
+                f"{output_dir.rstrip('/')}/{INDEX_DIR}", num_shards, index_meta(cfg, index == "prints")),)
     else:
         decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
     rejected = (ids[REJECTED], cleaned[REJECTED], judged[REJECTED]) + tuple(f[REJECTED] for f in filtered)
 
     corpus_stats = ((kept, decisions)
-                    | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress))
+                    | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress,
+                                                   cfg["output"]["format"]))
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
     if cfg["output"]["write_removed"]:
@@ -103,7 +114,7 @@ def build(pipeline, cfg, specs, output_dir, num_shards):
     partial = (_stats_per_bundle(records, "ReadStats", read_stats)
                + _stats_per_bundle(stripped, "JunkStats", junk_stats)
                + _stats_per_bundle(rejected, "RejectedStats", rejected_stats)
-               + (corpus_stats, dedup_stats))
+               + (corpus_stats, dedup_stats) + index_stats)
     (partial
      | "AllStats" >> beam.Flatten()
      | "SumStats" >> beam.CombineGlobally(DeepSum())

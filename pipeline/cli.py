@@ -89,6 +89,10 @@ def build_parser():
     run.add_argument("--output", required=True, metavar="DIR",
                      help="output directory (local or gs://); must be new or empty unless --overwrite")
     add_config_arguments(run)
+    run.add_argument("--against", action="append", default=[], metavar="DIR_OR_INDEX",
+                     help="deduplicate against an earlier run (its output directory or its index/): "
+                          "a document it already holds goes to duplicates with prior_run; repeat "
+                          "for more, oldest first (docs/incremental.md)")
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     run.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     run.add_argument("--max-rejected-share", type=share, default=0.5, metavar="FLOAT",
@@ -192,27 +196,34 @@ def is_textwash_output(name):
             or name in ("stats.json", "report.html", assembly.MARKER, assembly.JOB_STATS))
 
 
-def _output_paths(output_dir):
+def _output_paths(output_dir, deep=False):
     from apache_beam.io.filesystems import FileSystems
     if _is_local(output_dir):
         if not os.path.isdir(output_dir):
             return []
-        return [os.path.join(output_dir, name) for name in sorted(os.listdir(output_dir))]
-    try:
-        matched = FileSystems.match([output_dir.rstrip("/") + "/*"])[0].metadata_list
-    except Exception:  # noqa: BLE001 - Beam raises when nothing matches
-        return []
-    return sorted(m.path for m in matched)
+        paths = [os.path.join(output_dir, name) for name in sorted(os.listdir(output_dir))]
+        return paths + [os.path.join(output_dir, d, name) for d in assembly.OUTPUT_DIRS
+                        if deep and os.path.isdir(os.path.join(output_dir, d))
+                        for name in sorted(os.listdir(os.path.join(output_dir, d)))]
+    root = output_dir.rstrip("/")
+    patterns = [root + "/*"] + [f"{root}/{d}/*" for d in assembly.OUTPUT_DIRS]
+    return sorted({m.path for result in FileSystems.match(patterns) for m in result.metadata_list})
 
 
 def remove_temporary(output_dir):
     """Delete the temporary shard files (``transforms.write.is_temp_name``) of ``output_dir``:
     what a killed or interrupted run was still writing. Returns how many were deleted."""
     from apache_beam.io.filesystems import FileSystems
-    stale = [p for p in _output_paths(output_dir) if is_temp_name(os.path.basename(p))]
+    stale = [p for p in _output_paths(output_dir, deep=True) if is_temp_name(os.path.basename(p))]
     if stale:
         FileSystems.delete(stale)
     return len(stale)
+
+
+def _in_output_dir(output_dir, path):
+    """True for a run's own directories (``index``) and, on object stores, the files below them."""
+    rel = path[len(output_dir.rstrip("/")) + 1:] if path.startswith(output_dir.rstrip("/") + "/") else path
+    return rel.split("/", 1)[0] in assembly.OUTPUT_DIRS
 
 
 def prepare_output(output_dir, overwrite):
@@ -232,7 +243,7 @@ def prepare_output(output_dir, overwrite):
         return
     if not overwrite:
         raise UsageError(f"--output {output_dir!r} is not empty; pass --overwrite to replace its contents")
-    ours = [p for p in paths if is_textwash_output(os.path.basename(p))]
+    ours = [p for p in paths if is_textwash_output(os.path.basename(p)) or _in_output_dir(output_dir, p)]
     others = sorted(set(paths) - set(ours))
     if others:
         raise UsageError(f"--output {output_dir!r} holds files textwash did not write "
@@ -243,6 +254,16 @@ def prepare_output(output_dir, overwrite):
         FileSystems.delete(markers)
     if set(ours) - set(markers):
         FileSystems.delete(sorted(set(ours) - set(markers)))
+
+
+def _load_priors(paths, cfg, output_dir):
+    """``--against`` indexes, checked before anything runs (a mismatch is a UsageError)."""
+    from transforms.index import PriorIndexError
+    from transforms.prior import load_priors
+    try:
+        return load_priors(paths, cfg, output_dir)
+    except PriorIndexError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def auto_shards(cfg, specs):
@@ -278,6 +299,7 @@ def run_command(args, beam_args):
     cfg = load_config(args.config, args.preset, args.overrides)
     skipped = []
     specs = list_inputs(args.input, skipped)
+    against = _load_priors(args.against, cfg, args.output)
     options = make_options(beam_args)
     output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
     if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
@@ -291,7 +313,7 @@ def run_command(args, beam_args):
     started = time.time()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    assembly.build(pipeline, cfg, specs, output_dir, num_shards)
+    assembly.build(pipeline, cfg, specs, output_dir, num_shards, against)
     with _progress(args, options, pipeline, specs):
         result = pipeline.run()
         result.wait_until_finish()

@@ -204,6 +204,8 @@ def validate(cfg, default):
     rep = d["representative"]
     if rep not in ("longest", "smallest_id") and not (rep.startswith("meta:") and len(rep) > 5):
         raise ConfigError("config key 'dedup.representative' must be longest, smallest_id or meta:<field>")
+    if cfg["output"]["format"] not in ("jsonl", "parquet"):  # transforms.columnar.FORMATS
+        raise ConfigError(f"config key 'output.format' must be one of ['jsonl', 'parquet'], got {cfg['output']['format']!r}")
     shards = cfg["output"]["shards"]
     if shards != "auto" and not (isinstance(shards, int) and not isinstance(shards, bool) and shards >= 1):
         raise ConfigError(f"config key 'output.shards' must be 'auto' or an integer >= 1, got {shards!r}")

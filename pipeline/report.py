@@ -61,6 +61,10 @@ def iter_records(output_dir, prefix, wanted=None):
     except Exception:  # Beam raises when a pattern matches nothing
         return
     for meta in sorted(matched, key=lambda m: m.path):
+        if meta.path.endswith(".parquet"):  # output.format: parquet (``wanted`` is only a speed-up)
+            from transforms.columnar import read_parquet_records
+            yield from read_parquet_records(meta.path)
+            continue
         with FileSystems.open(meta.path, compression_type=CompressionTypes.AUTO) as handle:
             while True:  # Beam's CompressedFile has readline() but is not iterable
                 line = handle.readline()

@@ -155,6 +155,9 @@ def test_interrupt_while_writing_leaves_no_shard_that_looks_complete(tmp_path, s
     assert not [name for name in os.listdir(out) if name.endswith(".tmp")]
     assert not os.path.exists(os.path.join(out, "_SUCCESS"))
     for name in os.listdir(out):  # whatever is left (rejected shards written earlier) is whole
+        if name == "index":  # the dedup index: whole shards at most, and no _meta.json (incomplete)
+            assert all(n.startswith("index-") and n.endswith(".parquet") for n in os.listdir(out / "index"))
+            continue
         assert name.startswith("rejected-"), name
         with open(os.path.join(out, name)) as handle:
             assert all(json.loads(row)["reason"] for row in handle)

@@ -42,7 +42,10 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.components import ConnectedComponents
+from transforms.index import index_row
 from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
+from transforms.prior import (EstimateVerify, FetchPriorPrints, ReadPrior, estimated_by_index,
+                              new_rank, prior_bucket_pairs, resolve_prior_decision)
 from transforms.streams import as_streams, each_stream, in_global_window, stream_label
 
 LARGEST_CLUSTERS = 10
@@ -92,12 +95,16 @@ class SignDocs(beam.DoFn):
     verifying exactly. Only these small records travel through deduplication: the documents
     themselves wait for the decisions at the write (``transforms.write.WriteCorpus``).
 
+    With ``index`` ("sig" or "prints"), also 'index': (id, row) of the document's dedup index
+    row (``transforms.index``; fingerprints in it with "prints"). With ``prior_ranks`` the rank
+    is :func:`transforms.prior.new_rank` (after every prior document).
+
     A document without any word has no shingles: its signature is None and it is never a
     near duplicate (its exact copies still are).
     """
 
-    def __init__(self, dedup_cfg):
-        self.cfg = dedup_cfg
+    def __init__(self, dedup_cfg, index=None, prior_ranks=False):
+        self.cfg, self.index, self.prior_ranks = dedup_cfg, index, prior_ranks
 
     def setup(self):
         self.signer = Signer.from_config(self.cfg)
@@ -107,14 +114,20 @@ class SignDocs(beam.DoFn):
 
     def _sign(self, doc):
         signed = self.signer.sign_text(doc["text"], self.cfg["ngram"])
-        sig = None
+        sig = prints = None
         if signed:
             sig, prints = signed
-            if self.cfg["verify"] == "exact":
+            sig = sig.tobytes()
+            prints = prints.tobytes() if self.cfg["verify"] == "exact" else None
+            if prints is not None:
                 # raw bytes travel through the join with no pickling (a coder of their own)
-                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints.tobytes()))
-        yield text_hash(doc["text"]), (doc["id"], rank_key(doc, self.cfg["representative"]),
-                                       None if sig is None else sig.tobytes())
+                yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints))
+        digest = text_hash(doc["text"])
+        if self.index:
+            yield beam.pvalue.TaggedOutput("index", index_row(
+                doc, digest, sig, prints if self.index == "prints" else False))
+        rank = rank_key(doc, self.cfg["representative"])
+        yield digest, (doc["id"], new_rank(rank) if self.prior_ranks else rank, sig)
 
 
 def group_exact(hash_members):
@@ -464,21 +477,31 @@ class DedupDecisions(beam.PTransform):
     joined with their decisions once, where they are written. The stats dicts are
     ``{"dedup": {...}}`` counters to be summed (``write.DeepSum``); ``cc_violations`` > 0
     means the connected components did not converge.
+
+    ``priors``: ``transforms.prior.PriorIndex`` of earlier runs' indexes to deduplicate
+    against (``transforms.prior``). ``index`` ("sig" / "prints"): also return, third, the
+    PCollection[(id, index row)] of every document (``transforms.index.WriteIndex`` keeps
+    the kept ones).
     """
 
-    def __init__(self, dedup_cfg):
+    def __init__(self, dedup_cfg, priors=(), index=None):
         super().__init__()
         self.cfg = dedup_cfg
         self.bands, self.rows = lsh_params(dedup_cfg["lsh_threshold"], dedup_cfg["num_perm"])
         self.sig_dtype = signature_dtype(dedup_cfg)
+        self.priors, self.index = tuple(priors), index
 
     def expand(self, docs):
-        cfg = self.cfg
-        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg)).with_outputs(
-            "prints", main="signed"))
+        cfg, priors = self.cfg, self.priors
+        tags = ("prints", "index") if self.index else ("prints",)
+        signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg, self.index, bool(priors))).with_outputs(
+            *tags, main="signed"))
         p = signed[0].signed.pipeline
         by_hash = (signed[0].signed if len(signed) == 1 else
                    [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
+        if priors:
+            prior_records = p | "ReadPrior" >> ReadPrior(priors, cfg["representative"])
+            by_hash = (by_hash, prior_records) | "WithPrior" >> beam.Flatten()
         prints = tuple(s.prints for s in signed)
         grouped = (by_hash
                    | "GroupExactCopies" >> beam.GroupByKey()
@@ -486,13 +509,34 @@ class DedupDecisions(beam.PTransform):
                        "members", main="reps"))
         reps = grouped.reps
         exact = cfg["verify"] == "exact"
+        estimate_ks = tuple(k for k, prior in enumerate(priors) if not (exact and prior.fingerprints))
         buckets = (reps
                    | "LshBandBatches" >> beam.ParDo(BandBatches(
                        self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, not exact,
                        cfg["lsh_partitions"]))
                    | "GroupPartitions" >> beam.GroupByKey()
                    | "Buckets" >> beam.FlatMap(partition_buckets))
-        if exact:
+        extra_stats = ()
+        if priors:
+            buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
+                prior_bucket_pairs, cfg["max_bucket_size"], self.sig_dtype, cfg["threshold"])
+            ).with_outputs("stats", main="pairs")
+            if exact:
+                candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
+                to_verify = candidates
+                if estimate_ks:  # pairs with a document of an index without fingerprints
+                    to_verify, to_estimate = candidates | "ByIndexKind" >> beam.Partition(
+                        lambda pair, _: estimated_by_index(pair, estimate_ks), 2)
+                prior_prints = to_verify | "FetchPriorPrints" >> FetchPriorPrints(priors)
+                edges = (to_verify, prints + (prior_prints,)) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+                if estimate_ks:
+                    estimated = (to_estimate, reps) | "EstimateVerify" >> EstimateVerify(
+                        cfg["threshold"], self.sig_dtype)
+                    edges = (edges, estimated) | "AllEdges" >> beam.Flatten()
+            else:
+                candidates = edges = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
+            extra_stats = (p | "PriorDocs" >> beam.Create([{"dedup": {"prior_docs": sum(x.docs for x in priors)}}]),)
+        elif exact:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
                 bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
             candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
@@ -522,6 +566,13 @@ class DedupDecisions(beam.PTransform):
         decisions = ({"member": grouped.members, "assign": assignments, "size": sizes}
                      | "JoinAssignments" >> beam.CoGroupByKey()
                      | "EmitDecisions" >> beam.FlatMap(emit_decisions))
+        if priors:
+            labels_of = [prior.label for prior in priors]
+            decisions = decisions | "ResolvePrior" >> beam.FlatMap(resolve_prior_decision, labels_of)
+            extra_stats += (decisions
+                            | "PriorDupes" >> beam.Filter(lambda kv: "prior_run" in kv[1])
+                            | "CountPriorDupes" >> beam.combiners.Count.Globally()
+                            | "PriorDupesStat" >> beam.Map(lambda n: {"dedup": {"prior_duplicates": n}}),)
 
         def count(pcoll, name, key):
             return (pcoll | f"Count{name}" >> beam.combiners.Count.Globally()
@@ -538,8 +589,11 @@ class DedupDecisions(beam.PTransform):
                  count(candidates, "Candidates", "candidate_pairs"),
                  count(edges, "Verified", "verified_pairs"),
                  buckets.stats, assigned.stats, largest,
-                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}}))
-        return decisions, stats | "DedupStats" >> beam.Flatten()
+                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}})) + extra_stats
+        stats = stats | "DedupStats" >> beam.Flatten()
+        if self.index:
+            return decisions, stats, tuple(s.index for s in signed)
+        return decisions, stats
 
 
 def _join_decision(kv):

@@ -24,7 +24,8 @@ from transforms.streams import each_stream, in_global_window, stream_label
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
-                    "matched", "matched_similarity")
+                    "matched", "matched_similarity", "prior_run")
+OPTIONAL_FIELDS = frozenset({"prior_run"})  # written only when set (--against runs)
 REJECTED_FIELDS = ("id", "source", "stage", "reason", "detail", "text")
 
 
@@ -43,7 +44,8 @@ def shard_path(output_dir, prefix, shard, num_shards, compress):
     return f"{output_dir.rstrip('/')}/{prefix}-{shard:05d}-of-{num_shards:05d}{suffix}"
 
 
-TEMP_RE = re.compile(r"^\.(?:clean|duplicates|rejected|removed)-\d+-of-\d+\.jsonl(?:\.gz)?\.[0-9a-f]{8}\.tmp$")
+TEMP_RE = re.compile(r"^\.(?:(?:clean|duplicates|rejected|removed|index)-\d+-of-\d+\.(?:jsonl(?:\.gz)?|parquet)"
+                     r"|_meta\.json)\.[0-9a-f]{8}\.tmp$")
 
 
 def temp_path(path):
@@ -67,7 +69,9 @@ def is_temp_name(name):
 
 def to_json_line(record, fields):
     """One JSON line holding ``fields`` of ``record`` in that order (non-ASCII kept as is)."""
-    return json.dumps({f: record.get(f) for f in fields}, ensure_ascii=False, sort_keys=False)
+    return json.dumps({f: record.get(f) for f in fields
+                       if f not in OPTIONAL_FIELDS or record.get(f) is not None},
+                      ensure_ascii=False, sort_keys=False)
 
 
 def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
@@ -94,6 +98,19 @@ def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
             out.write(b"".join(chunk))
             if compress:
                 out.close()
+        FileSystems.rename([tmp], [path])
+    except BaseException:
+        _delete_quietly(tmp)
+        raise
+
+
+def write_bytes_atomically(path, data):
+    """Write ``data`` (bytes) to ``path`` through a temporary name (:func:`temp_path`), renamed
+    once complete: an interrupted write leaves no file named ``path``."""
+    tmp = temp_path(path)
+    try:
+        with FileSystems.create(tmp) as handle:
+            handle.write(data)
         FileSystems.rename([tmp], [path])
     except BaseException:
         _delete_quietly(tmp)
@@ -151,8 +168,8 @@ class WriteCorpusShard(beam.DoFn):
     shard's clean and duplicates files; yields the shard's summed counters (kept,
     duplicates, cluster sizes)."""
 
-    def __init__(self, output_dir, num_shards, compress):
-        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+    def __init__(self, output_dir, num_shards, compress, fmt="jsonl"):
+        self.output_dir, self.num_shards, self.compress, self.fmt = output_dir, num_shards, compress, fmt
 
     def process(self, shard_joined):
         shard, joined = shard_joined
@@ -167,6 +184,11 @@ class WriteCorpusShard(beam.DoFn):
             deep_add(stats, kept_stats(record) if kept else duplicate_stats(record))
         for prefix, records, fields in (("clean", clean, CLEAN_FIELDS),
                                         ("duplicates", duplicates, DUPLICATE_FIELDS)):
+            if prefix == "clean" and self.fmt == "parquet":  # output.format (transforms/columnar.py)
+                from transforms.columnar import write_parquet_sorted
+                path = shard_path(self.output_dir, prefix, shard, self.num_shards, False)
+                write_parquet_sorted(path.rsplit(".", 1)[0] + ".parquet", records, fields)
+                continue
             path = shard_path(self.output_dir, prefix, shard, self.num_shards, self.compress)
             write_sorted(path, records, fields, self.compress)
         yield stats
@@ -183,9 +205,9 @@ class WriteCorpus(beam.PTransform):
     a decision is kept alone (``transforms.dedup.apply_decision``).
     """
 
-    def __init__(self, output_dir, num_shards, compress=False):
+    def __init__(self, output_dir, num_shards, compress=False, fmt="jsonl"):
         super().__init__()
-        self.output_dir, self.num_shards, self.compress = output_dir, num_shards, compress
+        self.output_dir, self.num_shards, self.compress, self.fmt = output_dir, num_shards, compress, fmt
 
     def expand(self, pcolls):
         docs, decisions = pcolls
@@ -197,7 +219,7 @@ class WriteCorpus(beam.PTransform):
         inputs["shard"] = shards
         return (inputs
                 | "GroupShards" >> beam.CoGroupByKey()
-                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress)))
+                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress, self.fmt)))
 
 
 # ---------------------------------------------------------------------------- stats
