@@ -8,15 +8,8 @@ Input kinds by extension (optionally followed by .gz / .bz2 / .zst):
 - ``.jsonl`` / ``.ndjson``: one document per line, text from ``text_field``, id from
   ``id_field`` (else ``<file>:<line>``), every other field kept in ``meta``.
 
-Extensions are matched case-insensitively (``.TXT``, ``.JSONL.GZ``).
-
-Files are listed on the launcher (metadata only) and read on workers through Beam's
-FileSystems, so local paths and ``gs://`` work alike. When a directory (or a glob) is
-listed, hidden files and folders (``.DS_Store``, ``.git/``: any name starting with ``.``)
-and ``__pycache__`` / ``CVS`` folders are skipped, and inside a directory so are the
-project files ``README*``, ``LICENSE*`` and ``CHANGELOG*``; a file named explicitly is always
-read. Skipped names are reported (``list_inputs(..., skipped=[])``, the run's stats and
-summary). Nothing else is skipped silently: a broken line, an empty, binary or unsupported
+Files are read on workers through Beam's FileSystems (local paths and ``gs://`` alike).
+Nothing else is skipped silently: a broken line, an empty, binary or unsupported
 file, an oversized document or a corrupt archive becomes a rejected record with stage ``read``.
 """
 import codecs
