@@ -9,7 +9,7 @@ Input kinds by extension (optionally followed by .gz / .bz2 / .zst):
   ``id_field`` (else ``<file>:<line>``), every other field kept in ``meta``.
 
 Files are read on workers through Beam's FileSystems (local paths and ``gs://`` alike).
-Nothing else is skipped silently: a broken line, an empty, binary or unsupported
+Nothing is skipped silently: a broken line, an empty, binary or unsupported
 file, an oversized document or a corrupt archive becomes a rejected record with stage ``read``.
 """
 import codecs
