@@ -14,8 +14,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.config import load_config
 from tests.conftest import REPO, SHARED
-from transforms.dedup import (BandBatches, Deduplicate, band_keys, bucket_pairs, candidate_pairs,
-                             partition_buckets, rank_key)
+from transforms.dedup import Deduplicate, rank_key
+from transforms.lsh import BandBatches, band_keys, bucket_pairs, candidate_pairs, partition_buckets
 from transforms.minhash import Signer, exact_jaccard, shingles
 from transforms.write import deep_add
 

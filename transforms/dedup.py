@@ -28,7 +28,8 @@ Steps, all inside the Beam graph (nothing is collected on the launcher or on one
    text is identical, with ``similarity`` (estimated Jaccard with the representative) and
    ``matched`` / ``matched_similarity``: its best verified neighbour and their Jaccard.
 
-``DedupDecisions`` returns one decision per document in a cluster (the pipeline applies them
+Banding and pair verification live in :mod:`transforms.lsh`, cluster assignment in
+:mod:`transforms.clusters`. ``DedupDecisions`` returns one decision per document in a cluster (the pipeline applies them
 where it writes the shards, ``transforms.write.WriteCorpus``); ``Deduplicate`` joins them back
 to the documents by id and returns kept documents and duplicates. Both also return stats dicts
 (``{"dedup": {...}}``): LSH parameters, candidate and verified pair counts, oversized buckets,
@@ -36,17 +37,20 @@ connected-component violations (non-zero = not converged, the CLI fails) and the
 clusters with a sample of their ids.
 """
 import hashlib
-from collections import defaultdict
 
 import apache_beam as beam
 import numpy as np
 
+from transforms.clusters import (PickHead, _best_match, _both_ends, _label_members, assign_members,
+                                 emit_decisions)
 from transforms.components import ConnectedComponents
 from transforms.index import index_row
-from transforms.minhash import Signer, estimated_jaccard, exact_jaccard, lsh_params
+from transforms.minhash import Signer, lsh_params
 from transforms.prior import (EstimateVerify, FetchPriorPrints, ReadPrior, estimated_by_index,
                               new_rank, prior_bucket_pairs, resolve_prior_decision)
-from transforms.streams import as_streams, each_stream, in_global_window, stream_label
+from transforms.lsh import (BandBatches, ExactVerify, bucket_pairs, candidate_pairs, partition_buckets,
+                            signature_dtype)
+from transforms.streams import each_stream
 
 LARGEST_CLUSTERS = 10
 SAMPLE_IDS = 5
@@ -74,20 +78,6 @@ def rank_key(doc, policy):
     field = policy.split(":", 1)[1]
     value = doc.get("meta", {}).get(field)
     return (0 if value is not None else 1, "" if value is None else str(value), doc["id"])
-
-
-def signature_dtype(dedup_cfg):
-    """The numpy dtype (as a string, e.g. '<u4') of the signatures of a ``dedup`` config.
-
-    Signatures travel between stages as their raw bytes (``ndarray.tobytes``): Beam encodes
-    bytes as they are, whereas a numpy array is pickled and unpickled at every shuffle.
-    """
-    return Signer.from_config(dedup_cfg).empty.dtype.str
-
-
-def signature_array(raw, dtype):
-    """The signature array of raw signature bytes (read-only, no copy)."""
-    return np.frombuffer(raw, dtype=dtype)
 
 
 class SignDocs(beam.DoFn):
@@ -139,279 +129,6 @@ def group_exact(hash_members):
     for doc_id, _, _ in members:
         yield beam.pvalue.TaggedOutput("members", (rep_id, (doc_id, digest)))
     yield rep_id, {"sig": sig, "rank": rank, "hash": digest, "copies": len(members)}
-
-
-def band_keys(id_info, bands, band_bytes, with_signature=True):
-    """Yield ``(band key, member)`` for each LSH band of one signature (raw bytes, see
-    :func:`signature_dtype`; a band is ``band_bytes`` of it: rows x the value size): the key
-    is the band number (2 bytes) followed by the band's hash values, one flat ``bytes``;
-    ``member`` is ``(id, signature)``, or just the id when ``with_signature`` is false (exact
-    verification does not need the estimate, and 25 copies of a 512-byte signature per
-    document are the largest shuffle of the stage)."""
-    doc_id, info = id_info
-    raw = info["sig"]
-    if raw is None:
-        return
-    member = (doc_id, raw) if with_signature else doc_id
-    for b in range(bands):
-        yield b.to_bytes(2, "big") + raw[b * band_bytes:(b + 1) * band_bytes], member
-
-
-def bucket_partition(key, partitions):
-    """The partition of an LSH band key: its last 4 bytes (part of a MinHash value, so
-    uniform) modulo ``partitions``.
-
-    >>> bucket_partition(b"\\x00\\x01" + (7).to_bytes(4, "little"), 4)
-    3
-    """
-    return int.from_bytes(key[-4:], "little") % partitions
-
-
-class BandBatches(beam.DoFn):
-    """(rep_id, info) -> (partition, [(band key, member), ...]): the band keys of up to
-    ``FLUSH_DOCS`` documents of a bundle are batched by :func:`bucket_partition`, so the bucket
-    grouping shuffles a few thousand lists instead of ``bands`` elements per document (Beam's
-    cost is per element), and the buffer stays small (~4.5 KB a document)."""
-
-    FLUSH_DOCS = 10_000
-
-    def __init__(self, bands, band_bytes, with_signature, partitions):
-        self.bands, self.band_bytes, self.with_signature = bands, band_bytes, with_signature
-        self.partitions = partitions
-
-    def start_bundle(self):
-        self.batches, self.docs = defaultdict(list), 0
-
-    def process(self, id_info):
-        for key, member in band_keys(id_info, self.bands, self.band_bytes, self.with_signature):
-            self.batches[bucket_partition(key, self.partitions)].append((key, member))
-        self.docs += 1
-        if self.docs >= self.FLUSH_DOCS:
-            yield from self._flush()
-
-    def finish_bundle(self):
-        for batch in self._flush():
-            yield in_global_window(batch)
-
-    def _flush(self):
-        batches = self.batches
-        self.batches, self.docs = defaultdict(list), 0
-        return [(part, batches[part]) for part in sorted(batches)]
-
-
-def partition_buckets(partition_batches):
-    """(partition, [[(band key, member), ...], ...]) -> (band key, [member, ...]) for every
-    bucket of the partition with two members or more (a bucket of one proposes no pair).
-
-    >>> sorted(partition_buckets((0, [[(b"k", "a"), (b"j", "c")], [(b"k", "b")]])))
-    [(b'k', ['a', 'b'])]
-    """
-    _, batches = partition_batches
-    buckets = defaultdict(list)
-    for batch in batches:
-        for key, member in batch:
-            buckets[key].append(member)
-    for key, members in buckets.items():
-        if len(members) > 1:
-            yield key, members
-
-
-def bucket_pairs(bucket, max_bucket_size):
-    """Yield ``(id_a, id_b)`` (id_a < id_b) for the pairs of one LSH bucket of ids.
-
-    A bucket with more than ``max_bucket_size`` members only pairs each member with its
-    smallest id (linear, not quadratic) and also yields the tagged stat ``oversized_buckets``.
-
-    >>> list(bucket_pairs(("k", ["b", "a", "c"]), 10))
-    [('a', 'b'), ('a', 'c'), ('b', 'c')]
-    """
-    _, members = bucket
-    ids = sorted(set(members))
-    oversized = len(ids) > max_bucket_size
-    if oversized:
-        yield beam.pvalue.TaggedOutput("stats", {"dedup": {"oversized_buckets": 1}})
-    for i in range(1 if oversized else len(ids) - 1):
-        for other in ids[i + 1:]:
-            yield ids[i], other
-
-
-def candidate_pairs(bucket, min_similarity, max_bucket_size, sig_dtype):
-    """Yield ``((id_a, id_b), estimated Jaccard)`` for pairs of one LSH bucket of
-    ``(id, signature bytes)`` members at or above ``min_similarity`` (id_a < id_b).
-
-    A bucket with more than ``max_bucket_size`` members only pairs each member with its
-    smallest id (linear, not quadratic) and also yields the tagged stat ``oversized_buckets``.
-    """
-    _, members = bucket
-    members = sorted(members, key=lambda m: m[0])
-    if len(members) < 2:
-        return
-    ids = [m[0] for m in members]
-    sigs = np.stack([signature_array(m[1], sig_dtype) for m in members])
-    oversized = len(members) > max_bucket_size
-    if oversized:
-        yield beam.pvalue.TaggedOutput("stats", {"dedup": {"oversized_buckets": 1}})
-    for i in range(1 if oversized else len(ids) - 1):
-        sims = (sigs[i + 1:] == sigs[i]).mean(axis=1)
-        for j in np.nonzero(sims >= min_similarity)[0]:
-            yield (ids[i], ids[i + 1 + j]), float(sims[j])
-
-
-def _pair_ends(pair):
-    """(a, b) -> (a, (a, b)) and (b, (a, b)): the pair, keyed by each of its documents."""
-    return [(pair[0], pair), (pair[1], pair)]
-
-
-def _prints_to_pairs(doc_joined):
-    """(id, {'pair': [(a, b), ...], 'fp': [prints], 'fp2': [], ...}) -> ((a, b), prints) for
-    each candidate pair (the fingerprints come in one of the 'fp' inputs, one per stream)."""
-    _, joined = doc_joined
-    if not joined["pair"]:
-        return
-    prints = next((values[0] for tag, values in joined.items() if tag != "pair" and values), None)
-    if prints is None:
-        return
-    for pair in joined["pair"]:
-        yield pair, prints
-
-
-def _pair_jaccard(pair_prints, threshold):
-    """((a, b), [prints_a, prints_b]) -> ((a, b), exact Jaccard) if >= threshold."""
-    pair, prints = pair_prints
-    prints = list(prints)
-    if len(prints) == 2:
-        sim = exact_jaccard(*(np.frombuffer(p, dtype=np.uint64) for p in prints))
-        if sim >= threshold:
-            yield pair, sim
-
-
-class ExactVerify(beam.PTransform):
-    """(PCollection[(a, b)], PCollection[(id, fingerprint bytes)] or a tuple of them) ->
-    verified ((a, b), jaccard).
-
-    Fingerprints are the bytes of the sorted uint64 arrays of ``Signer.sign``.
-
-    One join moves the fingerprints: each document meets the candidate pairs it is in, then
-    only candidates' fingerprints are grouped per pair.
-    """
-
-    def __init__(self, threshold):
-        super().__init__()
-        self.threshold = threshold
-
-    def expand(self, pcolls):
-        pairs, prints = pcolls
-        inputs = {"pair": pairs | "PairEnds" >> beam.FlatMap(_pair_ends)}
-        inputs.update((stream_label("fp", i), stream)
-                      for i, stream in enumerate(as_streams(prints)))
-        return (inputs
-                | "JoinPrints" >> beam.CoGroupByKey()
-                | "PrintsToPairs" >> beam.FlatMap(_prints_to_pairs)
-                | "GroupPairPrints" >> beam.GroupByKey()
-                | "ExactJaccard" >> beam.FlatMap(_pair_jaccard, self.threshold))
-
-
-def _both_ends(edge_sim):
-    """((a, b), sim) -> (a, (sim, b)) and (b, (sim, a)): candidates for each node's best match."""
-    (a, b), sim = edge_sim
-    return [(a, (sim, b)), (b, (sim, a))]
-
-
-def _best_match(matches):
-    """Highest similarity, ties by smallest neighbour id (deterministic)."""
-    return min(matches, key=lambda m: (-m[0], m[1]))
-
-
-def _label_members(kv):
-    """(rep_id, {'info', 'label', 'match'}) -> 'main': (component, (rep_id, info)) for nodes on an
-    edge; 'single': (rep_id, assignment) for exact-copy groups that matched nobody else."""
-    rep_id, joined = kv
-    match = joined["match"][0] if joined["match"] else None
-    for info in joined["info"]:
-        if joined["label"]:
-            yield joined["label"][0], (rep_id, dict(info, match=match))
-        elif info["copies"] > 1:  # exact copies only; a document alone needs no decision
-            yield beam.pvalue.TaggedOutput("single", (rep_id, {
-                "cluster_id": rep_id, "representative": rep_id, "rep_hash": info["hash"],
-                "similarity": 1.0, "size": info["copies"], "match": None}))
-
-
-class PickHead(beam.CombineFn):
-    """Best-ranked member of a component: (rank, rep_id, sig, hash); a lifted combiner."""
-
-    def create_accumulator(self):
-        return None
-
-    def add_input(self, acc, member):
-        rep_id, info = member
-        cand = (info["rank"], rep_id, info["sig"], info["hash"])
-        return cand if acc is None or cand[:2] < acc[:2] else acc
-
-    def merge_accumulators(self, accs):
-        best = None
-        for acc in accs:
-            if acc is not None and (best is None or acc[:2] < best[:2]):
-                best = acc
-        return best
-
-    def extract_output(self, acc):
-        return acc
-
-
-def assign_members(component_joined, policy, min_rep_similarity, sig_dtype):
-    """(component, {'head': [head], 'member': [(rep_id, info)]}) -> (rep_id, assignment) per member.
-
-    Members are streamed (never sorted or held in a list), so a huge component does not need
-    to fit in memory. Under ``policy`` 'representative', a member whose estimated Jaccard with
-    the head is below ``min_rep_similarity`` becomes the representative of its own cluster
-    (tagged stat ``split_members``). Also yields 'size': (cluster_id, copies).
-    """
-    _, joined = component_joined
-    _, head_id, head_sig, head_hash = joined["head"][0]
-    for rep_id, info in joined["member"]:
-        sim = 1.0 if rep_id == head_id else estimated_jaccard(
-            signature_array(info["sig"], sig_dtype), signature_array(head_sig, sig_dtype))
-        if rep_id != head_id and policy == "representative" and sim < min_rep_similarity:
-            head, head_h, sim = rep_id, info["hash"], 1.0
-            yield beam.pvalue.TaggedOutput("stats", {"dedup": {"split_members": 1}})
-        else:
-            head, head_h = head_id, head_hash
-        yield beam.pvalue.TaggedOutput("size", (head, info["copies"]))
-        yield rep_id, {"cluster_id": head, "representative": head, "rep_hash": head_h,
-                       "similarity": round(sim, 4), "match": info["match"]}
-
-
-def emit_decisions(kv):
-    """(rep_id, {'member', 'assign', 'size'}) -> (doc_id, decision) for each member of a cluster.
-
-    A decision is ``{"kept": True, "cluster_id", "duplicate_count"}`` for the cluster's
-    representative, else the duplicate fields (``duplicate_of``, ``cluster_id``,
-    ``similarity``, ``kind``, ``matched``, ``matched_similarity``). A member whose exact group
-    matched nothing gets no decision: it is kept alone (:func:`apply_decision` with None).
-    """
-    rep_id, joined = kv
-    if not joined["assign"]:
-        return
-    assignment = joined["assign"][0]
-    head = assignment["representative"]
-    size = joined["size"][0] if joined["size"] else assignment.get("size", 1)
-    match = assignment.get("match")
-    for doc_id, digest in joined["member"]:
-        if doc_id == head:
-            yield doc_id, {"kept": True, "cluster_id": assignment["cluster_id"],
-                           "duplicate_count": size - 1}
-            continue
-        exact = digest == assignment["rep_hash"]
-        if exact:
-            matched, matched_sim = head, 1.0
-        elif doc_id != rep_id:  # exact copy of a near duplicate: it matched its own twin
-            matched, matched_sim = rep_id, 1.0
-        else:
-            matched, matched_sim = (match[1], round(match[0], 4)) if match else (head, assignment["similarity"])
-        yield doc_id, {"duplicate_of": head, "cluster_id": assignment["cluster_id"],
-                       "similarity": 1.0 if exact else assignment["similarity"],
-                       "kind": "exact" if exact else "near", "matched": matched,
-                       "matched_similarity": matched_sim}
 
 
 def apply_decision(doc, decision):

@@ -54,7 +54,7 @@ def index_meta(cfg, fingerprints):
     are added by the job)."""
     d = cfg["dedup"]
     bands, rows = lsh_params(d["lsh_threshold"], d["num_perm"])
-    from transforms.dedup import signature_dtype
+    from transforms.lsh import signature_dtype
     return {"format": FORMAT, "version": VERSION, "tokens": TOKENS, "text_hash": TEXT_HASH,
             "ngram": d["ngram"], "num_perm": d["num_perm"], "seed": d["seed"], "scheme": d["scheme"],
             "hash": d["hash"], "bands": bands, "rows": rows, "lsh_threshold": d["lsh_threshold"],

@@ -168,7 +168,7 @@ class EstimateVerify(beam.PTransform):
         self.threshold, self.sig_dtype = threshold, sig_dtype
 
     def expand(self, pcolls):
-        from transforms.dedup import _pair_ends, _prints_to_pairs
+        from transforms.lsh import _pair_ends, _prints_to_pairs
         pairs, reps = pcolls
         sigs = reps | "Signatures" >> beam.FlatMap(
             lambda kv: [(kv[0], kv[1]["sig"])] if kv[1]["sig"] is not None else [])
