@@ -17,6 +17,10 @@ P3 = ("Parliament is expected to vote on the proposal next month after a committ
       "the details and heard from experts.")
 
 
+#: a share bar: web chrome, so the context heuristics apply to the page (transforms.chrome)
+SHARE = "Share Facebook Twitter Email"
+
+
 def _clean(text, preset=None):
     return Cleaner(junk_settings(load_config(preset=preset)["junk"])).clean(text)
 
@@ -77,7 +81,7 @@ def test_related_list_and_footer_end_the_body_only_after_enough_body():
     teaser = ("Scientists say the discovery of water on the distant moon could change how the agency "
               "plans its next missions.")
     long_body = [P1, P2, P3] * 2   # ~120 body words before the related heading
-    related = "\n".join([*long_body, "More in World", "Moon water found", teaser, "2H ago",
+    related = "\n".join([SHARE, *long_body, "More in World", "Moon water found", teaser, "2H ago",
                          "Why farmers paint their cows", teaser.replace("Scientists", "Researchers")])
     clean, hits, _ = _clean(related, "aggressive")
     assert P3 in clean and "Moon water" not in clean and "Researchers" not in clean
@@ -85,7 +89,7 @@ def test_related_list_and_footer_end_the_body_only_after_enough_body():
     # the news preset needs 200 body words first: an early inline "More in World" box stays
     clean, hits, _ = _clean(related, "news")
     assert "related_section" not in hits
-    footer = "\n".join([P1, P2, P3, P1, P2, "© 2019 Example Media Inc. All Rights Reserved.", teaser])
+    footer = "\n".join([SHARE, P1, P2, P3, P1, P2, "© 2019 Example Media Inc. All Rights Reserved.", teaser])
     clean, hits, _ = _clean(footer, "news")
     assert P3 in clean and "©" not in clean and "Scientists" not in clean
     assert hits["page_footer"] == 2
@@ -106,11 +110,11 @@ def test_comment_markers_need_a_comment_section_not_a_quote_or_an_empty_one():
     body = [P1, P2, P3]
     quote = "The finance minister told the committee on Monday that she also said:"
     for marker in (quote, "Comments (0)", "0 Comments", "Report", "Discussion"):
-        clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier")]))
+        clean, hits, _ = _clean("\n".join([SHARE, *body, marker, P1.replace("minister", "premier")]))
         assert "premier" in clean and "comment_section" not in hits, marker
     for marker in ("Comments (3)", "Jane Doe said:", "Jamie Cassidy on November 15, 2018 at 10:12 am said:",
                    "One thought on “Budget day”"):
-        clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier")]))
+        clean, hits, _ = _clean("\n".join([SHARE, *body, marker, P1.replace("minister", "premier")]))
         assert "premier" not in clean and hits["comment_section"] >= 1, marker
 
 
@@ -123,7 +127,7 @@ def test_comment_markers_need_a_comment_section_not_a_quote_or_an_empty_one():
     ("Most Read Most Shared", "related_section"), ("Most popular | Most shared", "related_section")])
 def test_region_end_markers_in_other_languages_and_combined(marker, hit):
     body = [P1, P2, P3] * 4   # ~250 body words: past related_start.min_body_words (200)
-    clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier"), "A teaser"]))
+    clean, hits, _ = _clean("\n".join([SHARE, *body, marker, P1.replace("minister", "premier"), "A teaser"]))
     assert P3 in clean and "premier" not in clean and hits[hit] >= 2, marker
 
 
@@ -188,7 +192,7 @@ def test_thread_page_keeps_a_discussion_that_is_the_bulk_of_the_page():
     lines = [*body, "Comments (6)", *COMMENTS]
     verdicts, pages = _decide(lines)
     assert verdicts == [None] * len(lines) and "thread_page" in pages
-    clean, hits, _ = _clean("\n".join(lines))
+    clean, hits, _ = _clean("\n".join([SHARE, *lines]))
     assert hits.get("thread_page") == 0 and "reader 5" in clean   # a document hit, no line removed
     verdicts, pages = _decide(lines, ["junk.disable=[thread_page]"])
     assert verdicts[3:] == ["comment_section"] * 7 and "thread_page" not in pages

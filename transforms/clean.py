@@ -35,7 +35,7 @@ class DocumentCleaner:
             text, hits, removed = self.junk.clean(text)
         except RuleTimeout as exc:
             return text, {}, [], ("junk", "rule_timeout", f"rule {exc.rule!r} timed out")
-        verdict = ratio_verdict(text, self.settings.doc_ratios)
+        verdict = ratio_verdict(text, self.settings.doc_ratios, hits)
         if verdict:
             return text, hits, removed, ("junk", *verdict)
         verdict = rejection_reason(text, self.min_words)

@@ -1,5 +1,6 @@
 """Document ratios (Gopher / FineWeb) on the cleaned text: a document over a ratio's max is
-rejected with reason ``ratio_<name>``.
+rejected with reason ``ratio_<name>``. Like the context heuristics they judge web pages only: a
+document the junk stage found without web chrome (hit ``no_chrome``) is not judged.
 
 ``RejectByRatios`` is a stage of the same shape as ``transforms.filter.FilterDocs``: documents in,
 documents out, with a tagged ``rejected`` output.
@@ -7,6 +8,7 @@ documents out, with a tagged ``rejected`` output.
 import apache_beam as beam
 import regex
 
+from transforms.chrome import NO_CHROME
 from transforms.records import REJECTED, reject_doc
 
 RATIO_NAMES = ("symbol_word", "bullet_lines", "ellipsis_lines", "short_lines")
@@ -51,13 +53,14 @@ def doc_ratios(text):
     return _ratios(text, _content_lines(text), RATIO_NAMES)
 
 
-def ratio_verdict(text, ratios):
+def ratio_verdict(text, ratios, hits=None):
     """``(reason, detail)`` when a cleaned text exceeds an enabled document ratio, else None.
 
     ``ratios`` is a :class:`transforms.settings.DocRatios`; a document needs at least
-    ``min_lines`` lines to be judged. Only the enabled ratios are computed.
+    ``min_lines`` lines to be judged, and a web page: none whose junk ``hits`` hold ``no_chrome``.
+    Only the enabled ratios are computed.
     """
-    if not ratios.enabled:
+    if not ratios.enabled or (hits and NO_CHROME in hits):
         return None
     names = [name for name in RATIO_NAMES if getattr(ratios, name).enabled]
     lines = _content_lines(text) if names else []
@@ -78,7 +81,7 @@ class RatioFilterDoc(beam.DoFn):
         self.ratios = ratios
 
     def process(self, doc):
-        verdict = ratio_verdict(doc["text"], self.ratios)
+        verdict = ratio_verdict(doc["text"], self.ratios, doc.get("junk_hits"))
         if verdict is None:
             yield doc
         else:

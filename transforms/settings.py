@@ -276,6 +276,15 @@ class ScatteredPage:
 
 
 @dataclass(frozen=True)
+class Chrome:
+    """The context heuristics and document ratios apply only to a document that shows web chrome
+    (:mod:`transforms.chrome`); ``enabled`` false: to every document."""
+    enabled: bool
+    menu_run: int = bounded(0)
+    ignore_rules: typing.Tuple[str, ...] = bounded()
+
+
+@dataclass(frozen=True)
 class ThreadPage:
     """A comment heading followed by ``min_ratio`` x the body's words does not end the region."""
     enabled: bool
@@ -311,8 +320,8 @@ class StampList:
 
 
 #: the heuristics that ``junk.disable`` can switch off by name
-HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline",
-                      "byline", "context", "main_region", "comment_start", "related_start", "footer_start",
+HEURISTIC_SWITCHES = ("chrome", "javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace",
+                      "dateline", "byline", "context", "main_region", "comment_start", "related_start", "footer_start",
                       "scattered_page", "thread_page", "stamp_list", "repeated_above")
 
 
@@ -320,6 +329,7 @@ HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum
 class Heuristics:
     """``junk.heuristics``: the line classes, context and main-region settings."""
     enabled: bool
+    chrome: Chrome
     javascript: WordCapped
     policy_line: PolicyLine
     cookie_banner: CookieBanner
@@ -434,4 +444,7 @@ def junk_settings(junk):
     for name in settings.disable:
         if name not in known:
             raise ConfigError(f"config key 'junk.disable' names unknown rule {name!r} (known: {sorted(known)})")
+    for name in settings.heuristics.chrome.ignore_rules:
+        if name not in {r.name for r in rules}:
+            raise ConfigError(f"config key 'junk.heuristics.chrome.ignore_rules' names unknown rule {name!r}")
     return _switched_off(settings, set(settings.disable))
