@@ -487,7 +487,22 @@ def test_widget_lines_are_removed_by_their_rule(line, rule):
                                   "He submitted photo evidence to the court on Monday.",
                                   "The photo: it was taken in 1990 by her brother.",
                                   "Jane Doe is a nurse who has worked at the hospital for ten years.",
-                                  "The app was downloaded two million times in its first week."])
+                                  "The app was downloaded two million times in its first week.",
+                                  "xxxx x xxxx", "XXXXX |", "Email:", "E-Mail:", "Source: Unix World, Jan 1993",
+                                  "(The Grateful Dead) --> |It seemed like the least I could do..."])
 def test_widget_rules_leave_body_lines_alone(line):
     clean, _, _ = _clean("\n".join([P1, line, P2]))
     assert line in clean
+    clean, _, _ = _clean("\n".join([SHARE, P1, line, P2]), "minimal")  # the rules alone, on a web page
+    assert line in clean
+
+
+@pytest.mark.parametrize("line, rule, kept", [
+    ("Email | Print", "share_bar", ""), ("X Facebook", "share_bar", ""),
+    ("(CNN) -- The senator said on Monday that the vote would wait.", "leading_source_tag",
+     "The senator said on Monday that the vote would wait."),
+    ("The bridge was closed in 1990. Source: City archive", "trailing_image_credit", "The bridge was closed in 1990."),
+    ("Credits: Alexey Filippov, Sputnik", "trailing_image_credit", "")])
+def test_tightened_rules_still_remove_web_widgets(line, rule, kept):
+    clean, hits, _ = _clean("\n".join([P1, line, P2]), "minimal")
+    assert hits.get(rule) == 1 and clean == "\n".join(x for x in (P1, kept, P2) if x)

@@ -19,8 +19,8 @@ A document shows chrome when (``junk.heuristics.chrome``, measured in ``docs/cle
   article; not the date / byline stamps);
 - or it has a menu: ``menu_run`` lines in a row that each look like a menu item (at most
   MENU_ITEM_WORDS words and MENU_ITEM_CHARS characters, starting with a letter, no sentence end,
-  at least MENU_ITEM_LETTERS of the characters other than spaces letters: not a table row, a
-  list of numbers, uuencoded data or a signature line with an address).
+  at least MENU_ITEM_LETTERS of the characters other than spaces letters, no "@": not a table
+  row, a list of numbers, uuencoded data or a signature line with an address).
 """
 from transforms.lines import TERMINAL
 
@@ -29,6 +29,10 @@ MENU_ITEM_WORDS = 3
 MENU_ITEM_CHARS = 30
 MENU_ITEM_LETTERS = 0.7
 
+#: a menu item does not end like a sentence nor with a comma (a list inside a sentence, a
+#: signature's "Thanks,")
+NOT_MENU_END = TERMINAL + (",",)
+
 #: hit name of the per-page decision "no chrome: the rules only"
 NO_CHROME = "no_chrome"
 
@@ -36,10 +40,10 @@ NO_CHROME = "no_chrome"
 def is_menu_item(line):
     """True when a stripped, non-blank ``line`` looks like a menu item or a link of a list.
 
-    >>> [is_menu_item(x) for x in ("World news", "Pay April 30", "Shr 45 cts vs 58 cts", "Thanks.", "3 $5")]
+    >>> [is_menu_item(x) for x in ("World news", "Pay April 30", "Shr 45 cts vs 58 cts", "Thanks,", "3 $5")]
     [True, True, False, False, False]
     """
-    if len(line) > MENU_ITEM_CHARS or not line[0].isalpha() or line.endswith(TERMINAL):
+    if len(line) > MENU_ITEM_CHARS or not line[0].isalpha() or line.endswith(NOT_MENU_END) or "@" in line:
         return False
     words = line.split()
     if len(words) > MENU_ITEM_WORDS:
