@@ -506,3 +506,99 @@ def test_widget_rules_leave_body_lines_alone(line):
 def test_tightened_rules_still_remove_web_widgets(line, rule, kept):
     clean, hits, _ = _clean("\n".join([P1, line, P2]), "minimal")
     assert hits.get(rule) == 1 and clean == "\n".join(x for x in (P1, kept, P2) if x)
+
+
+# ------------------------------------------------------------------ do no harm: no chrome, no heuristics (issue 17)
+
+PLAIN_ARTICLE = """Budget plan divides parliament
+By Jane Doe
+The minister said on Tuesday that the new budget would raise spending on schools and hospitals across the country by a large margin.
+Opposition leaders criticised the plan, arguing that it relied on optimistic growth forecasts that few independent economists share.
+What happens next
+Parliament is expected to vote on the proposal next month after a committee has reviewed the details and heard from experts.
+Schools
+Head teachers welcomed the money but said it would take years to make up for the cuts of the past decade.
+Hospitals
+Doctors' unions said the extra funding was a start.
+The vote is set for March 12."""
+
+DIVIDEND = "Qtly div 25 cts vs 25 cts prior\nPay April 30\nRecord April 16"
+
+EARNINGS = """HARLOW INDUSTRIES INC <HRLW> 4TH QTR NET
+Shr 45 cts vs 58 cts
+Net 1.1 mln vs 829,000
+Sales 7.9 mln vs 9.4 mln
+Avg shrs 2.4 mln vs 2.3 mln
+Year
+Shr 1.62 dlrs vs 1.91 dlrs
+Net 3.9 mln vs 4.4 mln
+Sales 31.2 mln vs 35.8 mln
+Avg shrs 2.4 mln vs 2.3 mln
+Reuter"""
+
+POST = """In article <1993Apr5.1234@host.edu> jim@host.edu (Jim Smith) writes:
+>I bought the new controller last week and it does not work with my old drive.
+>Has anybody got it running?
+Mine works fine with the 40 MB drive.
+Your mileage obviously varies.
+You could try the jumper settings in the manual first.
+--
+Bob Jones
+Dept. of Physics
+University of Somewhere
+bob@phys.somewhere.edu
+"CELEBRATE LIBERTY!\""""
+
+
+@pytest.mark.parametrize("text", [PLAIN_ARTICLE, DIVIDEND, "CASTELLAN SAVINGS BANK <CSBK> QTLY DIVIDEND\n"
+                                  + DIVIDEND + "\nReuter", EARNINGS, POST])
+def test_text_without_web_chrome_comes_through_whole(text):
+    """No menu, share bar, comment form, banner: the rules alone, no context heuristics, no
+    document ratio; the default filter.min_words keeps a 3-line dividend notice."""
+    from transforms.clean import DocumentCleaner
+    whole = "\n".join(line for line in text.split("\n") if line != "--")   # punctuation_only_line: no words
+    clean, hits, removed = _clean(text)
+    assert clean == whole and set(hits) <= {"no_chrome", "punctuation_only_line"} and hits["no_chrome"] == 0
+    for preset in (None, "aggressive"):
+        out, hits, _, rejection = DocumentCleaner(load_config(preset=preset))(text)
+        assert out == whole and rejection is None and "no_chrome" in hits, preset
+    # with the chrome gate off (every document a web page, as before) the heuristics cut the
+    # article's byline and the post's reply and signature
+    before = Cleaner(junk_settings(load_config(overrides=["junk.disable=[chrome]"])["junk"])).clean(text)
+    assert "no_chrome" not in before[1] and (before[0] != whole) == (text in (PLAIN_ARTICLE, POST))
+
+
+def test_a_web_page_with_menu_share_bar_and_comments_is_cleaned_as_before():
+    menu = ["Home", "World", "Business", "Sport", "Weather", "Travel"]
+    page = "\n".join([*menu, "Budget plan divides parliament", P1, P2, P3, P1.replace("minister", "mayor"),
+                      "Share this article", "Comments (2)", "Jane said:", P2.replace("Opposition", "Readers"),
+                      "Privacy policy | Terms of use"])
+    clean, hits, _ = _clean(page)
+    before = Cleaner(junk_settings(load_config(overrides=["junk.disable=[chrome]"])["junk"])).clean(page)
+    assert (clean, hits) == before[:2] and "no_chrome" not in hits
+    # the menu goes but for the last items within context.window of the headline (as before)
+    assert clean.split("\n") == ["Weather", "Travel", "Budget plan divides parliament", P1, P2, P3,
+                                 P1.replace("minister", "mayor")]
+    assert hits["comment_section"] == 3 and hits["share_bar"] == 1 and hits["policy_line"] == 1
+    # the menu alone is chrome enough; shorter runs of short lines are not
+    assert "no_chrome" not in _clean("\n".join([P1, *menu[:5], P2]))[1]
+    assert "no_chrome" in _clean("\n".join([P1, *menu[:4], P2]))[1]
+
+
+def test_chrome_signal_settings():
+    text = "\n".join(["-----", P1, "Home", "World", "Business", "Sport", "Weather", P2])
+    assert "no_chrome" not in _clean(text)[1]   # the menu of five
+    junk = load_config(overrides=["junk.heuristics.chrome.menu_run=0"])["junk"]
+    clean, hits, _ = Cleaner(junk_settings(junk)).clean(text)
+    assert hits == {"punctuation_only_line": 1, "no_chrome": 0}   # a separator line is no chrome
+    junk = load_config(overrides=["junk.heuristics.chrome.menu_run=0", "junk.heuristics.chrome.ignore_rules=[]"])
+    assert "no_chrome" not in Cleaner(junk_settings(junk["junk"])).clean(text)[1]
+    with pytest.raises(ConfigError, match="chrome.ignore_rules.*no_such_rule"):
+        load_config(overrides=["junk.heuristics.chrome.ignore_rules=[no_such_rule]"])
+    with pytest.raises(ConfigError, match="chrome.menu_run"):
+        load_config(overrides=["junk.heuristics.chrome.menu_run=-1"])
+    # the document ratios judge web pages only
+    cfg = junk_settings(load_config()["junk"]).doc_ratios
+    listing = "# one\n# two\n# three"
+    assert ratio_verdict(listing, cfg)[0] == "ratio_symbol_word"
+    assert ratio_verdict(listing, cfg, {"no_chrome": 0}) is None
