@@ -148,7 +148,7 @@ def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
     assert verdicts[5] == "short_line"   # the middle item is beyond context.window of good lines
     # a page that is mostly short lines (navigation) does not keep them
     nav = "\n".join(["Home", "News", "Sport", "Video", "Weather", "Travel", "Money", "Live"] * 4)
-    clean, _, _ = _clean("\n".join([nav, P1, *items, P2, nav]))
+    clean, _, _ = _clean("\n".join([nav, P1, *items, P2, P3, nav]))   # > scattered_page.min_article_words
     assert "Rail" not in clean and "Schools" in clean and P1 in clean and P2 in clean
 
 
@@ -440,7 +440,8 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     """Lines wrapped mid-sentence are weak (no terminal punctuation) but read as language: with
     ``good_offset_weak_min_stop`` they count as prose, so good_offset does not shrink the body
     to the few lines that end a sentence; counting only good lines (1.0) does."""
-    cfg = load_config(overrides=[f"junk.heuristics.main_region.good_offset_weak_min_stop={weak_min_stop}"])["junk"]
+    cfg = load_config(overrides=[f"junk.heuristics.main_region.good_offset_weak_min_stop={weak_min_stop}",
+                                 "junk.heuristics.scattered_page.min_article_words=30"])["junk"]  # 43 prose words
     text, _, removed = Cleaner(junk_settings(cfg)).clean(HARD_WRAPPED_POST)
     body = HARD_WRAPPED_POST.split("\n")[3:13]  # the attribution line above is a weak edge line
     assert all(line in text.split("\n") for line in body) is body_kept
@@ -562,9 +563,10 @@ def test_text_without_web_chrome_comes_through_whole(text):
     for preset in (None, "aggressive"):
         out, hits, _, rejection = DocumentCleaner(load_config(preset=preset))(text)
         assert out == whole and rejection is None and "no_chrome" in hits, preset
-    # with the chrome gate off (every document a web page, as before) the heuristics cut the
-    # article's byline and the post's reply and signature
-    before = Cleaner(junk_settings(load_config(overrides=["junk.disable=[chrome]"])["junk"])).clean(text)
+    # as before issue 17 (no chrome gate: every document a web page; min_article_words 30) the
+    # heuristics cut the article's byline and the post's reply and signature
+    before = Cleaner(junk_settings(load_config(overrides=[
+        "junk.disable=[chrome]", "junk.heuristics.scattered_page.min_article_words=30"])["junk"])).clean(text)
     assert "no_chrome" not in before[1] and (before[0] != whole) == (text in (PLAIN_ARTICLE, POST))
 
 
