@@ -6,9 +6,6 @@ quoted statements, data tables). The pipeline tests run the REAL pipeline once o
 (default config, dedup off; the ids are unique across the files) and check per corpus that at
 least 99.5 % of the words are kept and no document is emptied or rejected. Figures and the
 rules at fault: ``benchmarks/do_no_harm.py`` and ``docs/do_no_harm.md``.
-
-The corpora that lose text today are marked ``xfail(strict=True)``: when a fix makes one pass,
-the strict marker fails the suite as a reminder to remove it.
 """
 import json
 import os
@@ -25,7 +22,6 @@ CLEAN = os.path.join(REPO, "data", "clean")
 KINDS = ("newswire", "press_releases", "lists_recipes", "code_articles", "poems_lyrics",
          "quoted_statements", "tables")
 MIN_SHARE = 0.995
-PENDING = pytest.mark.xfail(strict=True, reason="do-no-harm fixes pending (issue 17)")
 
 
 def _path(kind):
@@ -69,25 +65,21 @@ def _assert_comes_through_whole(figures):
     assert figures["share"] >= MIN_SHARE, f"{figures['share']:.4f} of the words kept; removed most: {top}"
 
 
-@PENDING
 def test_newswire_items_come_through_whole(clean_run):
     """Earnings tables, dividend notices, datelined stories: no row is boilerplate."""
     _assert_comes_through_whole(clean_run["newswire"])
 
 
-@PENDING
 def test_press_releases_come_through_whole(clean_run):
     """Headline, dateline, body, "About X" and the media contact lines stay."""
     _assert_comes_through_whole(clean_run["press_releases"])
 
 
-@PENDING
 def test_lists_and_recipes_come_through_whole(clean_run):
     """Ingredient lists, numbered steps, bullet lists and listicle headings stay."""
     _assert_comes_through_whole(clean_run["lists_recipes"])
 
 
-@PENDING
 def test_code_articles_come_through_whole(clean_run):
     """Code snippets, curly braces and shell commands in an article stay."""
     _assert_comes_through_whole(clean_run["code_articles"])
@@ -98,13 +90,11 @@ def test_poems_and_lyrics_come_through_whole(clean_run):
     _assert_comes_through_whole(clean_run["poems_lyrics"])
 
 
-@PENDING
 def test_quoted_statements_come_through_whole(clean_run):
     """A statement quoted in 5+ posts, attributions and signatures stay."""
     _assert_comes_through_whole(clean_run["quoted_statements"])
 
 
-@PENDING
 def test_data_tables_come_through_whole(clean_run):
     """Results, standings, election and financial tables (one row per line) stay."""
     _assert_comes_through_whole(clean_run["tables"])

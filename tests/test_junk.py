@@ -17,6 +17,10 @@ P3 = ("Parliament is expected to vote on the proposal next month after a committ
       "the details and heard from experts.")
 
 
+#: a share bar: web chrome, so the context heuristics apply to the page (transforms.chrome)
+SHARE = "Share Facebook Twitter Email"
+
+
 def _clean(text, preset=None):
     return Cleaner(junk_settings(load_config(preset=preset)["junk"])).clean(text)
 
@@ -77,7 +81,7 @@ def test_related_list_and_footer_end_the_body_only_after_enough_body():
     teaser = ("Scientists say the discovery of water on the distant moon could change how the agency "
               "plans its next missions.")
     long_body = [P1, P2, P3] * 2   # ~120 body words before the related heading
-    related = "\n".join([*long_body, "More in World", "Moon water found", teaser, "2H ago",
+    related = "\n".join([SHARE, *long_body, "More in World", "Moon water found", teaser, "2H ago",
                          "Why farmers paint their cows", teaser.replace("Scientists", "Researchers")])
     clean, hits, _ = _clean(related, "aggressive")
     assert P3 in clean and "Moon water" not in clean and "Researchers" not in clean
@@ -85,7 +89,7 @@ def test_related_list_and_footer_end_the_body_only_after_enough_body():
     # the news preset needs 200 body words first: an early inline "More in World" box stays
     clean, hits, _ = _clean(related, "news")
     assert "related_section" not in hits
-    footer = "\n".join([P1, P2, P3, P1, P2, "© 2019 Example Media Inc. All Rights Reserved.", teaser])
+    footer = "\n".join([SHARE, P1, P2, P3, P1, P2, "© 2019 Example Media Inc. All Rights Reserved.", teaser])
     clean, hits, _ = _clean(footer, "news")
     assert P3 in clean and "©" not in clean and "Scientists" not in clean
     assert hits["page_footer"] == 2
@@ -106,11 +110,11 @@ def test_comment_markers_need_a_comment_section_not_a_quote_or_an_empty_one():
     body = [P1, P2, P3]
     quote = "The finance minister told the committee on Monday that she also said:"
     for marker in (quote, "Comments (0)", "0 Comments", "Report", "Discussion"):
-        clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier")]))
+        clean, hits, _ = _clean("\n".join([SHARE, *body, marker, P1.replace("minister", "premier")]))
         assert "premier" in clean and "comment_section" not in hits, marker
     for marker in ("Comments (3)", "Jane Doe said:", "Jamie Cassidy on November 15, 2018 at 10:12 am said:",
                    "One thought on “Budget day”"):
-        clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier")]))
+        clean, hits, _ = _clean("\n".join([SHARE, *body, marker, P1.replace("minister", "premier")]))
         assert "premier" not in clean and hits["comment_section"] >= 1, marker
 
 
@@ -123,7 +127,7 @@ def test_comment_markers_need_a_comment_section_not_a_quote_or_an_empty_one():
     ("Most Read Most Shared", "related_section"), ("Most popular | Most shared", "related_section")])
 def test_region_end_markers_in_other_languages_and_combined(marker, hit):
     body = [P1, P2, P3] * 4   # ~250 body words: past related_start.min_body_words (200)
-    clean, hits, _ = _clean("\n".join([*body, marker, P1.replace("minister", "premier"), "A teaser"]))
+    clean, hits, _ = _clean("\n".join([SHARE, *body, marker, P1.replace("minister", "premier"), "A teaser"]))
     assert P3 in clean and "premier" not in clean and hits[hit] >= 2, marker
 
 
@@ -144,7 +148,7 @@ def test_weak_lines_inside_a_prose_region_are_kept_only_on_prose_pages():
     assert verdicts[5] == "short_line"   # the middle item is beyond context.window of good lines
     # a page that is mostly short lines (navigation) does not keep them
     nav = "\n".join(["Home", "News", "Sport", "Video", "Weather", "Travel", "Money", "Live"] * 4)
-    clean, _, _ = _clean("\n".join([nav, P1, *items, P2, nav]))
+    clean, _, _ = _clean("\n".join([nav, P1, *items, P2, P3, nav]))   # > scattered_page.min_article_words
     assert "Rail" not in clean and "Schools" in clean and P1 in clean and P2 in clean
 
 
@@ -188,7 +192,7 @@ def test_thread_page_keeps_a_discussion_that_is_the_bulk_of_the_page():
     lines = [*body, "Comments (6)", *COMMENTS]
     verdicts, pages = _decide(lines)
     assert verdicts == [None] * len(lines) and "thread_page" in pages
-    clean, hits, _ = _clean("\n".join(lines))
+    clean, hits, _ = _clean("\n".join([SHARE, *lines]))
     assert hits.get("thread_page") == 0 and "reader 5" in clean   # a document hit, no line removed
     verdicts, pages = _decide(lines, ["junk.disable=[thread_page]"])
     assert verdicts[3:] == ["comment_section"] * 7 and "thread_page" not in pages
@@ -436,7 +440,8 @@ def test_hard_wrapped_prose_is_not_a_chrome_heavy_page(weak_min_stop, body_kept)
     """Lines wrapped mid-sentence are weak (no terminal punctuation) but read as language: with
     ``good_offset_weak_min_stop`` they count as prose, so good_offset does not shrink the body
     to the few lines that end a sentence; counting only good lines (1.0) does."""
-    cfg = load_config(overrides=[f"junk.heuristics.main_region.good_offset_weak_min_stop={weak_min_stop}"])["junk"]
+    cfg = load_config(overrides=[f"junk.heuristics.main_region.good_offset_weak_min_stop={weak_min_stop}",
+                                 "junk.heuristics.scattered_page.min_article_words=30"])["junk"]  # 43 prose words
     text, _, removed = Cleaner(junk_settings(cfg)).clean(HARD_WRAPPED_POST)
     body = HARD_WRAPPED_POST.split("\n")[3:13]  # the attribution line above is a weak edge line
     assert all(line in text.split("\n") for line in body) is body_kept
@@ -483,7 +488,119 @@ def test_widget_lines_are_removed_by_their_rule(line, rule):
                                   "He submitted photo evidence to the court on Monday.",
                                   "The photo: it was taken in 1990 by her brother.",
                                   "Jane Doe is a nurse who has worked at the hospital for ten years.",
-                                  "The app was downloaded two million times in its first week."])
+                                  "The app was downloaded two million times in its first week.",
+                                  "xxxx x xxxx", "XXXXX |", "Email:", "E-Mail:", "Source: Unix World, Jan 1993",
+                                  "(The Grateful Dead) --> |It seemed like the least I could do..."])
 def test_widget_rules_leave_body_lines_alone(line):
     clean, _, _ = _clean("\n".join([P1, line, P2]))
     assert line in clean
+    clean, _, _ = _clean("\n".join([SHARE, P1, line, P2]), "minimal")  # the rules alone, on a web page
+    assert line in clean
+
+
+@pytest.mark.parametrize("line, rule, kept", [
+    ("Email | Print", "share_bar", ""), ("X Facebook", "share_bar", ""),
+    ("(CNN) -- The senator said on Monday that the vote would wait.", "leading_source_tag",
+     "The senator said on Monday that the vote would wait."),
+    ("The bridge was closed in 1990. Source: City archive", "trailing_image_credit", "The bridge was closed in 1990."),
+    ("Credits: Alexey Filippov, Sputnik", "trailing_image_credit", "")])
+def test_tightened_rules_still_remove_web_widgets(line, rule, kept):
+    clean, hits, _ = _clean("\n".join([P1, line, P2]), "minimal")
+    assert hits.get(rule) == 1 and clean == "\n".join(x for x in (P1, kept, P2) if x)
+
+
+# ------------------------------------------------------------------ do no harm: no chrome, no heuristics (issue 17)
+
+PLAIN_ARTICLE = """Budget plan divides parliament
+By Jane Doe
+The minister said on Tuesday that the new budget would raise spending on schools and hospitals across the country by a large margin.
+Opposition leaders criticised the plan, arguing that it relied on optimistic growth forecasts that few independent economists share.
+What happens next
+Parliament is expected to vote on the proposal next month after a committee has reviewed the details and heard from experts.
+Schools
+Head teachers welcomed the money but said it would take years to make up for the cuts of the past decade.
+Hospitals
+Doctors' unions said the extra funding was a start.
+The vote is set for March 12."""
+
+DIVIDEND = "Qtly div 25 cts vs 25 cts prior\nPay April 30\nRecord April 16"
+
+EARNINGS = """HARLOW INDUSTRIES INC <HRLW> 4TH QTR NET
+Shr 45 cts vs 58 cts
+Net 1.1 mln vs 829,000
+Sales 7.9 mln vs 9.4 mln
+Avg shrs 2.4 mln vs 2.3 mln
+Year
+Shr 1.62 dlrs vs 1.91 dlrs
+Net 3.9 mln vs 4.4 mln
+Sales 31.2 mln vs 35.8 mln
+Avg shrs 2.4 mln vs 2.3 mln
+Reuter"""
+
+POST = """In article <1993Apr5.1234@host.edu> jim@host.edu (Jim Smith) writes:
+>I bought the new controller last week and it does not work with my old drive.
+>Has anybody got it running?
+Mine works fine with the 40 MB drive.
+Your mileage obviously varies.
+You could try the jumper settings in the manual first.
+--
+Bob Jones
+Dept. of Physics
+University of Somewhere
+bob@phys.somewhere.edu
+"CELEBRATE LIBERTY!\""""
+
+
+@pytest.mark.parametrize("text", [PLAIN_ARTICLE, DIVIDEND, "CASTELLAN SAVINGS BANK <CSBK> QTLY DIVIDEND\n"
+                                  + DIVIDEND + "\nReuter", EARNINGS, POST])
+def test_text_without_web_chrome_comes_through_whole(text):
+    """No menu, share bar, comment form, banner: the rules alone, no context heuristics, no
+    document ratio; the default filter.min_words keeps a 3-line dividend notice."""
+    from transforms.clean import DocumentCleaner
+    whole = "\n".join(line for line in text.split("\n") if line != "--")   # punctuation_only_line: no words
+    clean, hits, removed = _clean(text)
+    assert clean == whole and set(hits) <= {"no_chrome", "punctuation_only_line"} and hits["no_chrome"] == 0
+    for preset in (None, "aggressive"):
+        out, hits, _, rejection = DocumentCleaner(load_config(preset=preset))(text)
+        assert out == whole and rejection is None and "no_chrome" in hits, preset
+    # as before issue 17 (no chrome gate: every document a web page; min_article_words 30) the
+    # heuristics cut the article's byline and the post's reply and signature
+    before = Cleaner(junk_settings(load_config(overrides=[
+        "junk.disable=[chrome]", "junk.heuristics.scattered_page.min_article_words=30"])["junk"])).clean(text)
+    assert "no_chrome" not in before[1] and (before[0] != whole) == (text in (PLAIN_ARTICLE, POST))
+
+
+def test_a_web_page_with_menu_share_bar_and_comments_is_cleaned_as_before():
+    menu = ["Home", "World", "Business", "Sport", "Weather", "Travel"]
+    page = "\n".join([*menu, "Budget plan divides parliament", P1, P2, P3, P1.replace("minister", "mayor"),
+                      "Share this article", "Comments (2)", "Jane said:", P2.replace("Opposition", "Readers"),
+                      "Privacy policy | Terms of use"])
+    clean, hits, _ = _clean(page)
+    before = Cleaner(junk_settings(load_config(overrides=["junk.disable=[chrome]"])["junk"])).clean(page)
+    assert (clean, hits) == before[:2] and "no_chrome" not in hits
+    # the menu goes but for the last items within context.window of the headline (as before)
+    assert clean.split("\n") == ["Weather", "Travel", "Budget plan divides parliament", P1, P2, P3,
+                                 P1.replace("minister", "mayor")]
+    assert hits["comment_section"] == 3 and hits["share_bar"] == 1 and hits["policy_line"] == 1
+    # the menu alone is chrome enough; shorter runs of short lines are not
+    assert "no_chrome" not in _clean("\n".join([P1, *menu[:5], P2]))[1]
+    assert "no_chrome" in _clean("\n".join([P1, *menu[:4], P2]))[1]
+
+
+def test_chrome_signal_settings():
+    text = "\n".join(["-----", P1, "Home", "World", "Business", "Sport", "Weather", P2])
+    assert "no_chrome" not in _clean(text)[1]   # the menu of five
+    junk = load_config(overrides=["junk.heuristics.chrome.menu_run=0"])["junk"]
+    clean, hits, _ = Cleaner(junk_settings(junk)).clean(text)
+    assert hits == {"punctuation_only_line": 1, "no_chrome": 0}   # a separator line is no chrome
+    junk = load_config(overrides=["junk.heuristics.chrome.menu_run=0", "junk.heuristics.chrome.ignore_rules=[]"])
+    assert "no_chrome" not in Cleaner(junk_settings(junk["junk"])).clean(text)[1]
+    with pytest.raises(ConfigError, match="chrome.ignore_rules.*no_such_rule"):
+        load_config(overrides=["junk.heuristics.chrome.ignore_rules=[no_such_rule]"])
+    with pytest.raises(ConfigError, match="chrome.menu_run"):
+        load_config(overrides=["junk.heuristics.chrome.menu_run=-1"])
+    # the document ratios judge web pages only
+    cfg = junk_settings(load_config()["junk"]).doc_ratios
+    listing = "# one\n# two\n# three"
+    assert ratio_verdict(listing, cfg)[0] == "ratio_symbol_word"
+    assert ratio_verdict(listing, cfg, {"no_chrome": 0}) is None

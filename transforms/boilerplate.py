@@ -60,6 +60,7 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 import regex
 
+from transforms.chrome import NO_CHROME
 from transforms.normalize import BLANK_RUN_RE
 
 RULE = "corpus_boilerplate"
@@ -190,8 +191,12 @@ def candidate_lines(doc, max_words, group_by, site_field="url"):
     """Yield ``(line_key, (doc_id, index))`` for each distinct candidate line of ``doc``.
 
     The key is a 16-byte digest of the group and the normalized line. Each key is emitted once
-    per document (at its first index), so the count per key is a count of documents.
+    per document (at its first index), so the count per key is a count of documents. A document
+    that shows no web chrome (hit ``no_chrome``, :mod:`transforms.chrome`) has no candidates: a
+    newswire sign-off or a forum signature shared by many clean documents stays.
     """
+    if NO_CHROME in (doc.get("junk_hits") or ()):
+        return
     group = group_of(doc, group_by, site_field)
     seen = set()
     for index, norm in enumerate(candidate_norms(doc["text"].split("\n"), max_words)):

@@ -42,7 +42,7 @@ class DocumentCleaner:
             text, hits, removed = self.junk.clean(text)
         except RuleTimeout as exc:
             return text, {}, [], ("junk", "rule_timeout", f"rule {exc.rule!r} timed out")
-        verdict = ratio_verdict(text, self.settings.doc_ratios)
+        verdict = ratio_verdict(text, self.settings.doc_ratios, hits)
         return text, hits, removed, (("junk", *verdict) if verdict else None)
 
     def judge(self, text):

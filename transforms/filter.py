@@ -50,15 +50,20 @@ def rejection_reason(text, min_words):
     return "too_few_words", f"{words} words < filter.min_words={min_words}"
 
 
+def doc_rejection_reason(doc, min_words):
+    """:func:`rejection_reason` of a document's text."""
+    return rejection_reason(doc["text"], min_words)
+
+
 class RejectByVerdict(beam.DoFn):
     """Pass each document through, or send it to ``rejected`` (stage ``stage``) when
-    ``verdict(text, *args)`` gives a ``(reason, detail)`` (a module-level function: picklable)."""
+    ``verdict(doc, *args)`` gives a ``(reason, detail)`` (a module-level function: picklable)."""
 
     def __init__(self, stage, verdict, *args):
         self.stage, self.verdict, self.args = stage, verdict, args
 
     def process(self, doc):
-        verdict = self.verdict(doc["text"], *self.args)
+        verdict = self.verdict(doc, *self.args)
         if verdict is None:
             yield doc
         else:
@@ -74,4 +79,4 @@ class FilterDocs(beam.PTransform):
 
     def expand(self, docs):
         return docs | "RejectShort" >> beam.ParDo(RejectByVerdict(
-            "filter", rejection_reason, self.min_words)).with_outputs(REJECTED, main="docs")
+            "filter", doc_rejection_reason, self.min_words)).with_outputs(REJECTED, main="docs")

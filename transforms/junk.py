@@ -1,5 +1,6 @@
 """Strip junk: the regex rules (:mod:`transforms.rules`), then the line heuristics with context
-(:mod:`transforms.heuristics`), applied to each document's text.
+(:mod:`transforms.heuristics`), applied to each document's text. The heuristics apply only to a
+document that shows web chrome (:mod:`transforms.chrome`); any other gets the rules alone.
 
 ``strip_junk`` is the pure function; ``StripJunk`` its Beam stage. Documents whose rule timed
 out go to ``rejected``; the document ratios are a stage of their own
@@ -7,6 +8,7 @@ out go to ``rejected``; the document ratios are a stage of their own
 """
 import apache_beam as beam
 
+from transforms.chrome import NO_CHROME, shows_chrome
 from transforms.heuristics import line_decisions
 from transforms.normalize import BLANK_RUN_RE
 from transforms.records import REJECTED, reject_doc
@@ -25,8 +27,12 @@ def strip_junk(text, rules, heuristics=None):
     lines = apply_rules(text, rules, hits, removed)
     if heuristics is not None and heuristics.enabled:
         positions = [i for i, line in enumerate(lines) if line and line.strip()]
+        stripped = [lines[i].strip() for i in positions]
         pages = {}
-        verdicts = line_decisions([lines[i].strip() for i in positions], heuristics, pages)
+        if shows_chrome(stripped, hits, heuristics):
+            verdicts = line_decisions(stripped, heuristics, pages)
+        else:
+            verdicts, pages[NO_CHROME] = (), 0
         for name in pages:  # a per-page decision: counted as a document hit with 0 lines removed
             hits.setdefault(name, 0)
         for i, name in zip(positions, verdicts):

@@ -1,5 +1,6 @@
 """Document ratios (Gopher / FineWeb) on the cleaned text: a document over a ratio's max is
-rejected with reason ``ratio_<name>``.
+rejected with reason ``ratio_<name>``. Like the context heuristics they judge web pages only: a
+document the junk stage found without web chrome (hit ``no_chrome``) is not judged.
 
 ``RejectByRatios`` is a stage of the same shape as ``transforms.filter.FilterDocs``: documents in,
 documents out, with a tagged ``rejected`` output.
@@ -7,6 +8,7 @@ documents out, with a tagged ``rejected`` output.
 import apache_beam as beam
 import regex
 
+from transforms.chrome import NO_CHROME
 from transforms.filter import RejectByVerdict
 from transforms.records import REJECTED
 
@@ -52,13 +54,14 @@ def doc_ratios(text):
     return _ratios(text, _content_lines(text), RATIO_NAMES)
 
 
-def ratio_verdict(text, ratios):
+def ratio_verdict(text, ratios, hits=None):
     """``(reason, detail)`` when a cleaned text exceeds an enabled document ratio, else None.
 
     ``ratios`` is a :class:`transforms.settings.DocRatios`; a document needs at least
-    ``min_lines`` lines to be judged. Only the enabled ratios are computed.
+    ``min_lines`` lines to be judged, and a web page: none whose junk ``hits`` hold ``no_chrome``.
+    Only the enabled ratios are computed.
     """
-    if not ratios.enabled:
+    if not ratios.enabled or (hits and NO_CHROME in hits):
         return None
     names = [name for name in RATIO_NAMES if getattr(ratios, name).enabled]
     lines = _content_lines(text) if names else []
@@ -72,6 +75,12 @@ def ratio_verdict(text, ratios):
     return None
 
 
+def doc_ratio_verdict(doc, ratios):
+    """:func:`ratio_verdict` of a document (its text and the junk hits that tell whether it
+    shows web chrome)."""
+    return ratio_verdict(doc["text"], ratios, doc.get("junk_hits"))
+
+
 class RejectByRatios(beam.PTransform):
     """PCollection[doc] -> DoOutputsTuple(docs, rejected): documents over a ratio are rejected.
     ``ratios`` is a :class:`transforms.settings.DocRatios`."""
@@ -82,4 +91,4 @@ class RejectByRatios(beam.PTransform):
 
     def expand(self, docs):
         return docs | "RejectByRatio" >> beam.ParDo(RejectByVerdict(
-            "junk", ratio_verdict, self.ratios)).with_outputs(REJECTED, main="docs")
+            "junk", doc_ratio_verdict, self.ratios)).with_outputs(REJECTED, main="docs")

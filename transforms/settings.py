@@ -181,6 +181,14 @@ class ScatteredPage(Toggle):
 
 
 @dataclass(frozen=True)
+class Chrome(Toggle):
+    """The context heuristics and document ratios apply only to a document that shows web chrome
+    (:mod:`transforms.chrome`); ``enabled`` false: to every document."""
+    menu_run: int = bounded(0)
+    ignore_rules: typing.Tuple[str, ...] = bounded()
+
+
+@dataclass(frozen=True)
 class ThreadPage(Toggle):
     """A comment heading followed by ``min_ratio`` x the body's words does not end the region."""
     min_ratio: float = bounded(0.0)
@@ -211,14 +219,15 @@ class StampList(Toggle):
 
 
 #: the heuristics that ``junk.disable`` can switch off by name
-HEURISTIC_SWITCHES = ("javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace", "dateline",
-                      "byline", "context", "main_region", "comment_start", "related_start", "footer_start",
+HEURISTIC_SWITCHES = ("chrome", "javascript", "policy_line", "cookie_banner", "lorem_ipsum", "curly_brace",
+                      "dateline", "byline", "context", "main_region", "comment_start", "related_start", "footer_start",
                       "scattered_page", "thread_page", "stamp_list", "repeated_above")
 
 
 @dataclass(frozen=True)
 class Heuristics(Toggle):
     """``junk.heuristics``: the line classes, context and main-region settings."""
+    chrome: Chrome
     javascript: WordCapped
     policy_line: PolicyLine
     cookie_banner: CookieBanner
@@ -347,4 +356,7 @@ def junk_settings(junk):
     for name in settings.disable:
         if name not in known:
             raise ConfigError(f"config key 'junk.disable' names unknown rule {name!r} (known: {sorted(known)})")
+    for name in settings.heuristics.chrome.ignore_rules:
+        if name not in {r.name for r in rules}:
+            raise ConfigError(f"config key 'junk.heuristics.chrome.ignore_rules' names unknown rule {name!r}")
     return _switched_off(settings, set(settings.disable))
