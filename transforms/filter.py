@@ -1,37 +1,33 @@
-"""Filter: reject documents that are empty or too short after cleaning."""
+"""Filter: reject documents that are empty or too short after cleaning.
+
+Words are the tokens of :mod:`transforms.tokens`: ``\\w+`` runs, and each character of a
+script written without spaces (Chinese, Japanese, Thai, ...), so ``filter.min_words`` counts
+characters there.
+"""
 import apache_beam as beam
-import regex
 
 from transforms.records import REJECTED, reject_doc
-
-WORD_RE = regex.compile(r"\w+")
+from transforms.tokens import count_tokens, has_tokens
 
 
 def count_words(text):
-    """Number of ``\\w+`` words in ``text``.
+    """Number of words (:func:`transforms.tokens.count_tokens`) in ``text``.
 
-    >>> count_words("It's 3 o'clock.")
-    5
+    >>> count_words("It's 3 o'clock."), count_words("東京は晴れ。")
+    (5, 5)
     """
-    return len(WORD_RE.findall(text))
+    return count_tokens(text)
 
 
 def has_words(text, n):
-    """True when ``text`` has at least ``n`` ``\\w+`` words (stops scanning at the n-th).
+    """True when ``text`` has at least ``n`` words (stops scanning at the n-th).
 
     Same answer as ``count_words(text) >= n``.
 
     >>> has_words("It's 3 o'clock.", 5), has_words("It's 3 o'clock.", 6)
     (True, False)
     """
-    if n <= 0:
-        return True
-    count = 0
-    for _ in WORD_RE.finditer(text):
-        count += 1
-        if count >= n:
-            return True
-    return False
+    return has_tokens(text, n)
 
 
 def rejection_reason(text, min_words):

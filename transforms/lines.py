@@ -8,9 +8,9 @@
 
 Pure functions of one line and the :class:`transforms.settings.Heuristics` settings.
 """
-import regex
 
 from transforms.separators import UNICODE_WORD, ascii_but_separators, lower_ascii_word_tokens
+from transforms.tokens import line_words
 
 STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because
 been before being below between both but by can could did do does doing down during each few for from
@@ -24,7 +24,6 @@ der die das und ist nicht mit den ein eine zu von sich auch auf für il di che n
 
 TERMINAL = (".", "!", "?", "\u3002", "\uff01", "\uff1f", '"', "\u201d", "\u2019", "'", ")", "\u00bb", ":", ";", "\u2026")
 WORD_TOKEN = UNICODE_WORD
-CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 SENTENCE_MARKS = ",;:.!?"  # good_line.long_min_marks: prose without an end still has these
 
 #: hard heuristics given by a pattern: a line of at most ``max_words`` words that the pattern
@@ -53,9 +52,7 @@ def _line_features(line, low):
         stops = sum(map(_STOPWORDS_BYTES.__contains__, toks))
         letters = len(data.translate(None, _NOT_LOWER_ASCII_LETTER))
     else:
-        cjk = len(CJK.findall(line))
-        if cjk:
-            words = max(words, words - 1 + cjk // 2)
+        words = line_words(line)  # each character of a script without spaces is a word
         toks = WORD_TOKEN.findall(low)
         stops = sum(map(STOPWORDS.__contains__, toks))
         letters = sum(map(str.isalpha, line))
