@@ -219,6 +219,13 @@ def summary_table(stats):
         lines.append(f"{'junk lines':{width}}{sum(v['lines'] for v in rules.values()):>9,}   "
                      + ", ".join(f"{k} {v['lines']}" for k, v in top[:5])
                      + (", ..." if len(top) > 5 else ""))
+    langs = stats.get("languages", {})
+    if langs:
+        kept = stats.get("languages_kept", {})
+        top = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append(f"{'languages':{width}}{len(langs):>9,}   "
+                     + ", ".join(f"{k} {v} ({kept.get(k, 0)} kept)" for k, v in top[:6])
+                     + (", ..." if len(top) > 6 else ""))
     rate = f"{c['read'] / wall:,.0f} docs/s, {mb / wall:.2f} MB/s" if wall else ""
     lines.append(f"{'wall time':{width}}{wall:>8.1f}s   {mb:.2f} MB input, {rate}")
     lines.append(f"outputs in {stats.get('output', '')} (open report.html)")

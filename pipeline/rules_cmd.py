@@ -43,6 +43,7 @@ def format_rules(cfg, source="configs/default.yaml"):
         scope = spec.scope
         extra = f", first/last {spec.max_lines} lines" if scope in ("top", "bottom") else ""
         flags = ", ignore case" if spec.ignore_case else ""
+        flags += f", languages: {', '.join(spec.languages)}" if spec.languages else ""
         state = "" if spec.enabled else "  (DISABLED)"
         lines.append(f"{spec.name}  [{scope}{extra}{flags}]{state}")
         lines.append(f"  {spec.description or '(no description)'}")

@@ -1,4 +1,8 @@
-"""Filter: reject documents that are empty or too short after cleaning.
+"""Filter: reject documents that are not in a wanted language, empty or too short after cleaning.
+
+``filter.languages`` (ISO 639-1 codes; empty = every language) keeps only the documents
+detected in one of them (``doc["lang"]``, :mod:`transforms.language`); the others are rejected
+with reason ``language``.
 
 Words are the tokens of :mod:`transforms.tokens`: ``\\w+`` runs, and each character of a
 script written without spaces (Chinese, Japanese, Thai, ...), so ``filter.min_words`` counts
@@ -30,14 +34,18 @@ def has_words(text, n):
     return has_tokens(text, n)
 
 
-def rejection_reason(text, min_words):
-    """Return ``(reason, detail)`` if ``text`` must be rejected, else None.
+def rejection_reason(text, min_words, languages=(), lang=None):
+    """Return ``(reason, detail)`` if ``text`` (of language ``lang``) must be rejected, else None.
 
     >>> rejection_reason("", 3)
     ('empty_after_cleaning', 'no text left after normalization and junk stripping')
     >>> rejection_reason("one two", 3)
     ('too_few_words', '2 words < filter.min_words=3')
+    >>> rejection_reason("one two", 1, ("en", "zh"), "ru")
+    ('language', "lang 'ru' not in filter.languages=['en', 'zh']")
     """
+    if languages and lang not in languages:
+        return "language", f"lang {lang!r} not in filter.languages={list(languages)}"
     if not text.strip():
         return "empty_after_cleaning", "no text left after normalization and junk stripping"
     if has_words(text, min_words):
@@ -49,11 +57,17 @@ def rejection_reason(text, min_words):
 class FilterDoc(beam.DoFn):
     """Pass documents through, or send them to ``rejected`` with the reason."""
 
-    def __init__(self, min_words):
+    def __init__(self, min_words, languages=()):
         self.min_words = min_words
+        self.languages = frozenset(languages)
+        self.names = tuple(languages)
 
     def process(self, doc):
-        verdict = rejection_reason(doc["text"], self.min_words)
+        lang = doc.get("lang")
+        if self.languages and lang not in self.languages:
+            verdict = rejection_reason(doc["text"], self.min_words, self.names, lang)
+        else:
+            verdict = rejection_reason(doc["text"], self.min_words)
         if verdict is None:
             yield doc
         else:
@@ -66,6 +80,8 @@ class FilterDocs(beam.PTransform):
     def __init__(self, filter_cfg):
         super().__init__()
         self.min_words = filter_cfg["min_words"]
+        self.languages = tuple(filter_cfg.get("languages") or ())
 
     def expand(self, docs):
-        return docs | "RejectShort" >> beam.ParDo(FilterDoc(self.min_words)).with_outputs(REJECTED, main="docs")
+        return docs | "RejectShort" >> beam.ParDo(FilterDoc(self.min_words, self.languages)).with_outputs(
+            REJECTED, main="docs")

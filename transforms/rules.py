@@ -10,6 +10,11 @@ Every rule (a :class:`transforms.settings.RuleSpec`) has a ``name`` and a ``scop
   non-blank lines, scanning inward from the edge while lines keep matching (slugs,
   section labels, footers).
 
+A rule with ``languages`` (ISO 639-1 codes) applies only to documents detected as one of
+them (``doc["lang"]``, :mod:`transforms.language`); :meth:`JunkRules.for_language` gives the
+rules of one language, built once per language (a document of a language no rule names pays
+nothing for the others' rules).
+
 Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeout; a rule
 that times out raises :class:`RuleTimeout` naming it, so the document can be rejected with the
 rule's name instead of stalling.
@@ -30,7 +35,7 @@ class CompiledRule:
     """One junk rule (a :class:`transforms.settings.RuleSpec`), compiled: ``name``, ``scope``,
     ``regex``, ``replace``, ``max_lines``."""
 
-    __slots__ = ("name", "scope", "regex", "replace", "max_lines")
+    __slots__ = ("name", "scope", "regex", "replace", "max_lines", "languages")
 
     def __init__(self, spec):
         self.name = spec.name
@@ -38,6 +43,11 @@ class CompiledRule:
         self.regex = regex.compile(spec.pattern, spec.flags)
         self.replace = spec.replace
         self.max_lines = spec.max_lines
+        self.languages = frozenset(spec.languages)
+
+    def applies_to(self, lang):
+        """True when the rule applies to a document of language ``lang`` (no ``languages``: all)."""
+        return not self.languages or lang in self.languages
 
 
 # A pattern that could mean something else inside a larger alternation (back-references,
@@ -69,20 +79,45 @@ def combined_line_check(rules):
 
 
 class JunkRules:
-    """The enabled rules of a config, grouped by scope, ready to apply."""
+    """The enabled rules of a config, grouped by scope, ready to apply (every rule, whatever its
+    ``languages``; :meth:`for_language` narrows them to one document language)."""
 
     def __init__(self, rule_specs, timeout=1.0):
-        rules = [CompiledRule(s) for s in rule_specs if s.enabled]
+        self._init([CompiledRule(s) for s in rule_specs if s.enabled], timeout)
+
+    def _init(self, rules, timeout):
+        self.rules = rules
         self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
         self.timeout = timeout
         self.line_check = combined_line_check(self.by_scope["line"])
+        self._languages = {}
 
     def __getstate__(self):
-        return {"by_scope": self.by_scope, "timeout": self.timeout}
+        return {"rules": self.rules, "timeout": self.timeout}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.line_check = combined_line_check(self.by_scope["line"])
+        self._init(state["rules"], state["timeout"])
+
+    def for_language(self, lang):
+        """The rules that apply to a document of language ``lang``: those without ``languages``
+        and those that list it (a JunkRules of its own, with its own combined line check, built
+        once per language). Without any language-limited rule, this object itself.
+
+        >>> from transforms.settings import RuleSpec
+        >>> rules = JunkRules([RuleSpec("a", "line", "x"), RuleSpec("b", "line", "y", languages=("zh",))])
+        >>> [r.name for r in rules.for_language("zh").rules], [r.name for r in rules.for_language("en").rules]
+        (['a', 'b'], ['a'])
+        """
+        view = self._languages.get(lang)
+        if view is None:
+            chosen = [r for r in self.rules if r.applies_to(lang)]
+            if len(chosen) == len(self.rules):
+                view = self
+            else:
+                view = JunkRules.__new__(JunkRules)
+                view._init(chosen, self.timeout)
+            self._languages[lang] = view
+        return view
 
     def any_line_rule(self, line):
         """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
@@ -142,7 +177,8 @@ def _strip_edge(lines, rules, scope, hits, removed):
 
 
 def apply_rules(text, rules, hits, removed):
-    """Apply ``rules`` (a :class:`JunkRules`) to the lines of ``text``.
+    """Apply ``rules`` (a :class:`JunkRules`, already narrowed to the document's language when
+    it has one: :meth:`JunkRules.for_language`) to the lines of ``text``.
 
     Returns the list of lines, each the line as kept (inline fragments cut) or None where a
     rule removed it; each hit is counted in ``hits`` (rule name -> lines) and appended to
