@@ -12,7 +12,8 @@ from transforms.settings import junk_settings
 
 
 def try_example(spec, timeout=1.0):
-    """Run one rule alone on its ``example``; return ``(removed fragments, text left)`` or None.
+    """Run one rule alone on its ``example`` (as a document of the rule's first language, if it
+    names any); return ``(removed fragments, text left)`` or None.
 
     None means the rule has no example. ``removed`` is empty when the rule left the example alone.
 
@@ -25,7 +26,7 @@ def try_example(spec, timeout=1.0):
         return None
     rules = JunkRules([dataclasses.replace(spec, enabled=True)], timeout)
     try:
-        kept, _, removed = strip_junk(str(example), rules)
+        kept, _, removed = strip_junk(str(example), rules, lang=spec.languages[0] if spec.languages else None)
     except RuleTimeout:
         return ["(timed out)"], str(example)
     return [fragment for _, fragment in removed], kept

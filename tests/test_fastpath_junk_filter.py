@@ -13,7 +13,7 @@ from conftest import REPO, SAMPLE, SHARED
 from pipeline.config import load_config
 from transforms.filter import count_words, has_words
 from transforms.junk import strip_junk
-from transforms.lines import STOPWORDS, TERMINAL, WORD_TOKEN, line_features
+from transforms.lines import SPACED_CLAUSE, STOPWORDS, TERMINAL, WORD_TOKEN, line_features
 from transforms.ratios import RATIO_NAMES, doc_ratios, ratio_verdict
 from transforms.rules import JunkRules, combined_line_check
 from transforms.settings import DocRatios, RuleSpec, junk_settings
@@ -71,12 +71,13 @@ def _line_features_reference(line):
     toks = WORD_TOKEN.findall(line.lower())
     stops = len([t for t in toks if t in STOPWORDS])
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
-            "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
+            "terminal": line.rstrip().endswith(TERMINAL) or SPACED_CLAUSE.search(line) is not None,
+            "chars": len(line),
             "alpha": sum(map(str.isalpha, line)) / len(line) if line else 0.0}
 
 
 LINE_ALPHABET = st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from(sorted(WORD_SEPARATORS)),
-                          st.sampled_from(list("éßİ™²東京\u0301ａกั่ខ្")))
+                          st.sampled_from(list("éßİ™²東京\u0301ａกั่ខ្ ")))
 
 
 @settings(max_examples=400, deadline=None)

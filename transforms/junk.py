@@ -16,8 +16,8 @@ from transforms.rules import JunkRules, RuleTimeout, apply_rules
 def strip_junk(text, rules, heuristics=None, lang=None):
     """Apply ``rules`` (a JunkRules), then the context ``heuristics`` (a Heuristics or None), to ``text``.
 
-    ``lang`` (the document's language, :mod:`transforms.language`) drops the rules limited to
-    other languages; None applies every rule (a rule tried on its own example).
+    ``lang`` (the document's language, :mod:`transforms.language`; None or ``und``: unknown)
+    drops the rules limited to other languages (:meth:`JunkRules.for_language`).
 
     Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit (a
     per-page decision, ``scattered_page`` / ``thread_page``, appears with 0 lines) and
@@ -25,8 +25,7 @@ def strip_junk(text, rules, heuristics=None, lang=None):
     Blank lines are kept where they separate kept text, then collapsed.
     """
     hits, removed = {}, []
-    if lang is not None:
-        rules = rules.for_language(lang)
+    rules = rules.for_language(lang)
     lines = apply_rules(text, rules, hits, removed)
     if heuristics is not None and heuristics.enabled:
         positions = [i for i, line in enumerate(lines) if line and line.strip()]

@@ -101,12 +101,15 @@ class JunkRules:
     def for_language(self, lang):
         """The rules that apply to a document of language ``lang``: those without ``languages``
         and those that list it (a JunkRules of its own, with its own combined line check, built
-        once per language). Without any language-limited rule, this object itself.
+        once per language; ``lang`` None = unknown: only the rules without ``languages``).
+        Without any language-limited rule, this object itself.
 
         >>> from transforms.settings import RuleSpec
         >>> rules = JunkRules([RuleSpec("a", "line", "x"), RuleSpec("b", "line", "y", languages=("zh",))])
         >>> [r.name for r in rules.for_language("zh").rules], [r.name for r in rules.for_language("en").rules]
         (['a', 'b'], ['a'])
+        >>> [r.name for r in rules.for_language(None).rules]
+        ['a']
         """
         view = self._languages.get(lang)
         if view is None:
@@ -116,6 +119,8 @@ class JunkRules:
             else:
                 view = JunkRules.__new__(JunkRules)
                 view._init(chosen, self.timeout)
+                if self.line_check is None:  # rules checked one by one stay so (tests compare both)
+                    view.line_check = None
             self._languages[lang] = view
         return view
 

@@ -245,7 +245,8 @@ def build():
             clean = normalize_text(text, ftfy)
             truth.append({
                 "id": doc_id, "lang": lang, "kind": kind, "of": None if kind == "other" else f"{lang}-orig",
-                "last_sentence": last_sentence((art["other"][1] if kind == "other" else art["body"])[-1], lang),
+                "last_sentence": last_sentence(normalize_text(text, ftfy).split("\n\n")[-1] if kind != "chrome"
+                                               else art["body"][-1], lang),
                 "jc5": round(jaccard(char_ngrams(clean), char_ngrams(base)), 4),
                 "j5": round(jaccard(shingles(clean, 5), shingles(base, 5)), 4),
             })
