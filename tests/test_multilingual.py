@@ -1,14 +1,18 @@
 """Multilingual news (issue 18): language per document, chrome in other languages, the real
 pipeline on data/multilingual (Chinese, Japanese, Thai, Russian, Spanish, German, Arabic)."""
+import gzip
 import json
 import os
+import unicodedata
 
+import pycld2
 import pytest
 
-from conftest import REPO, read_output
+from conftest import REPO, SHARED, read_output
 from pipeline.config import load_config
 from transforms.junk import Cleaner, strip_junk
-from transforms.language import detect_language, sample_text
+from transforms.language import detect_language, is_plain_english, sample_text
+from transforms.normalize import ftfy_config, normalize_text
 from transforms.rules import JunkRules
 from transforms.settings import ConfigError, junk_settings
 
@@ -50,6 +54,43 @@ def test_language_is_deterministic_and_bounded():
     assert len(sample_text("\n".join([text] * 200))) <= 600
     assert detect_language("") == detect_language("12:30 | 2024") == "und"
     assert detect_language("bad \udc80 surrogate in an English sentence about the weather today") == "en"
+
+
+ASCII_NOT_ENGLISH = [
+    "De gemeente heeft maandag een nieuwe fietsbrug geopend die het centrum verbindt met de universiteit en het "
+    "station, en de wethouder zei dat er dit jaar nog twee bruggen volgen.",
+    "Pemerintah kota membuka jembatan sepeda baru pada hari Senin yang menghubungkan pusat kota dengan universitas "
+    "dan stasiun kereta, dan wali kota mengatakan dua jembatan lagi akan dibangun tahun ini.",
+    "Binuksan ng pamahalaang lungsod noong Lunes ang bagong tulay para sa mga bisikleta na nag-uugnay sa sentro ng "
+    "lungsod at sa unibersidad, at sinabi ng alkalde na dalawa pang tulay ang itatayo ngayong taon.",
+    "Serikali ya jiji ilifungua daraja jipya la baiskeli siku ya Jumatatu linalounganisha katikati ya jiji na chuo "
+    "kikuu na kituo cha treni, na meya alisema madaraja mengine mawili yatajengwa mwaka huu.",
+]
+
+
+def test_english_fast_path_only_takes_english():
+    """ASCII text of other languages goes to CLD2 (and is not called English); text in other
+    scripts, or with accents, never takes the fast path."""
+    for text in ASCII_NOT_ENGLISH + [unicodedata.normalize("NFKD", TEXTS[f"{lang}-orig"]).encode("ascii", "ignore")
+                                     .decode() for lang in ("es", "de")]:
+        assert not is_plain_english(sample_text(text)), text[:30]
+        assert detect_language(text) != "en", text[:30]
+    for lang in LANGS:
+        assert not is_plain_english(sample_text(TEXTS[f"{lang}-orig"]))
+
+
+def test_english_fast_path_agrees_with_cld2_on_english_corpora():
+    path = os.path.join(SHARED, "data", "dedup", "bbc", "input.jsonl.gz")
+    if not os.path.exists(path):
+        pytest.skip("../shared/data/dedup/bbc not found")
+    config = ftfy_config()
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        texts = [normalize_text(json.loads(line)["text"], config) for _, line in zip(range(400), handle)]
+    fast = [t for t in texts if is_plain_english(sample_text(t))]
+    assert len(fast) > 300
+    for text in fast:
+        found = pycld2.detect(sample_text(text), bestEffort=True)[2][0][1]
+        assert found == "en", text[:60]
 
 
 # ------------------------------------------------------------------ chrome lines per language
