@@ -33,17 +33,34 @@ class RuleTimeout(Exception):
 
 class CompiledRule:
     """One junk rule (a :class:`transforms.settings.RuleSpec`), compiled: ``name``, ``scope``,
-    ``regex``, ``replace``, ``max_lines``."""
+    ``regex`` (compiled on first use: a worker compiles only the rules of the languages it
+    meets), ``replace``, ``max_lines``, ``languages``."""
 
-    __slots__ = ("name", "scope", "regex", "replace", "max_lines", "languages")
+    __slots__ = ("name", "scope", "pattern", "flags", "_regex", "replace", "max_lines", "languages")
 
     def __init__(self, spec):
         self.name = spec.name
         self.scope = spec.scope
-        self.regex = regex.compile(spec.pattern, spec.flags)
+        self.pattern, self.flags = spec.pattern, spec.flags
+        self._regex = None
         self.replace = spec.replace
         self.max_lines = spec.max_lines
         self.languages = frozenset(spec.languages)
+
+    @property
+    def regex(self):
+        """The compiled pattern."""
+        if self._regex is None:
+            self._regex = regex.compile(self.pattern, self.flags)
+        return self._regex
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__ if k != "_regex"}
+
+    def __setstate__(self, state):
+        for key, value in state.items():
+            setattr(self, key, value)
+        self._regex = None
 
     def applies_to(self, lang):
         """True when the rule applies to a document of language ``lang`` (no ``languages``: all)."""
@@ -67,15 +84,18 @@ def combined_line_check(rules):
         return None
     parts = []
     for rule in rules:
-        pattern = rule.regex.pattern
+        pattern = rule.pattern
         if _NOT_COMBINABLE.search(pattern):
             return None
-        flags = "i" if rule.regex.flags & regex.IGNORECASE else ""
+        flags = "i" if rule.flags & regex.IGNORECASE else ""
         parts.append(f"(?{flags}:{pattern})" if flags else f"(?:{pattern})")
     try:
         return regex.compile("|".join(parts), regex.V1)
     except (regex.error, ValueError, TypeError):
         return None
+
+
+_UNSET = object()
 
 
 class JunkRules:
@@ -89,8 +109,19 @@ class JunkRules:
         self.rules = rules
         self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
         self.timeout = timeout
-        self.line_check = combined_line_check(self.by_scope["line"])
+        self._line_check = _UNSET  # built on first use (a document's rules are a language's view)
         self._languages = {}
+
+    @property
+    def line_check(self):
+        """:func:`combined_line_check` of the line rules (None: check them one by one)."""
+        if self._line_check is _UNSET:
+            self._line_check = combined_line_check(self.by_scope["line"])
+        return self._line_check
+
+    @line_check.setter
+    def line_check(self, value):
+        self._line_check = value
 
     def __getstate__(self):
         return {"rules": self.rules, "timeout": self.timeout}
@@ -119,7 +150,7 @@ class JunkRules:
             else:
                 view = JunkRules.__new__(JunkRules)
                 view._init(chosen, self.timeout)
-                if self.line_check is None:  # rules checked one by one stay so (tests compare both)
+                if self._line_check is None:  # rules checked one by one stay so (tests compare both)
                     view.line_check = None
             self._languages[lang] = view
         return view
