@@ -157,16 +157,19 @@ class JunkRules:
 
     def any_line_rule(self, line):
         """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
-        if self.line_check is None:
+        check = self._line_check
+        if check is _UNSET:
+            check = self.line_check
+        if check is None:
             return True
         try:
-            return self.line_check.fullmatch(line, timeout=self.timeout) is not None
+            return check.fullmatch(line, timeout=self.timeout) is not None
         except TimeoutError:
             return True  # let the rules one by one decide (and name the slow one)
 
     def _call(self, rule, method, *args):
         try:
-            return getattr(rule.regex, method)(*args, timeout=self.timeout)
+            return getattr(rule._regex or rule.regex, method)(*args, timeout=self.timeout)
         except TimeoutError:
             raise RuleTimeout(rule.name) from None
 
