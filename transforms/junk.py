@@ -50,6 +50,7 @@ class Cleaner:
     def __init__(self, settings):
         self.settings = settings
         self.rules = JunkRules(settings.enabled_rules, settings.regex_timeout_s)
+        self.rules.for_language(None).line_check  # noqa: B018 (compile the language-free rules' check now)
         self.heuristics = settings.heuristics
 
     def clean(self, text, lang=None):

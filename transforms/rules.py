@@ -139,19 +139,23 @@ class JunkRules:
         >>> rules = JunkRules([RuleSpec("a", "line", "x"), RuleSpec("b", "line", "y", languages=("zh",))])
         >>> [r.name for r in rules.for_language("zh").rules], [r.name for r in rules.for_language("en").rules]
         (['a', 'b'], ['a'])
-        >>> [r.name for r in rules.for_language(None).rules]
-        ['a']
+        >>> [r.name for r in rules.for_language(None).rules], rules.for_language("ru") is rules.for_language(None)
+        (['a'], True)
         """
         view = self._languages.get(lang)
         if view is None:
             chosen = [r for r in self.rules if r.applies_to(lang)]
-            if len(chosen) == len(self.rules):
-                view = self
-            else:
-                view = JunkRules.__new__(JunkRules)
-                view._init(chosen, self.timeout)
-                if self._line_check is None:  # rules checked one by one stay so (tests compare both)
-                    view.line_check = None
+            key = tuple(r.name for r in chosen)  # languages without rules of their own share a view
+            view = self._languages.get(key)
+            if view is None:
+                if len(chosen) == len(self.rules):
+                    view = self
+                else:
+                    view = JunkRules.__new__(JunkRules)
+                    view._init(chosen, self.timeout)
+                    if self._line_check is None:  # rules checked one by one stay so (tests compare both)
+                        view.line_check = None
+                self._languages[key] = view
             self._languages[lang] = view
         return view
 
