@@ -10,6 +10,7 @@ import codecs
 import copy
 import logging
 import os
+import re
 
 import yaml
 
@@ -24,6 +25,7 @@ SHINGLE_HASHES = ("poly64", "sha1", "xxh3")  # transforms.minhash.HASHES
 DECODE_POLICIES = ("detect", "fallback", "replace", "reject")
 DUPLICATE_ID_POLICIES = ("qualify", "reject")
 NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")  # ISO 639-1 (639-2/3 for the few CLD2 names that way; und)
 
 
 def available_presets():
@@ -167,6 +169,12 @@ def _check_input(i):
                           f"got {i['duplicate_ids']!r}")
 
 
+def _check_languages(path, value):
+    """A list of language codes (ISO 639-1, lower case: ``en``, ``zh``; ``und`` = undetermined)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and LANGUAGE_CODE.fullmatch(v) for v in value):
+        raise ConfigError(f"config key {path!r} must be a list of language codes such as [en, zh], got {value!r}")
+
+
 def validate(cfg, default):
     """Check types against the defaults, ranges and choices; raise ConfigError on the first problem."""
     def walk(node, ref, where):
@@ -189,6 +197,7 @@ def validate(cfg, default):
     d, f, i = cfg["dedup"], cfg["filter"], cfg["input"]
     _check_input(i)
     _check_range("filter.min_words", f["min_words"], 0)
+    _check_languages("filter.languages", f["languages"])
     _check_range("dedup.threshold", d["threshold"], 0.01, 1.0)
     _check_range("dedup.lsh_threshold", d["lsh_threshold"], 0.01, 1.0)
     _check_range("dedup.ngram", d["ngram"], 1, 64)

@@ -268,6 +268,13 @@ def summary_table(stats):
         lines.append(f"{'skipped':{width}}{skipped['skipped_files']:>9,}   file(s) and "
                      f"{skipped['skipped_folders']} folder(s) in input folders: {names}{', ...' if more else ''} "
                      "(hidden, VCS, README/LICENSE/CHANGELOG; name a file to read it)")
+    langs = stats.get("languages", {})
+    if langs:
+        kept = stats.get("languages_kept", {})
+        top = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append(f"{'languages':{width}}{len(langs):>9,}   "
+                     + ", ".join(f"{k} {v} ({kept.get(k, 0)} kept)" for k, v in top[:6])
+                     + (", ..." if len(top) > 6 else ""))
     rate = f"{c['read'] / wall:,.0f} docs/s, {mb / wall:.2f} MB/s" if wall else ""
     packed = (stats.get("input_bytes") or 0) / 1e6
     stored = f" ({packed:.2f} MB compressed)" if packed and abs(packed - mb) > 0.005 else ""

@@ -227,6 +227,17 @@ def render(stats, samples):
             f'{html.escape(k)} <b id="dup-{html.escape(k)}" data-value="{v}">{v}</b>'
             for k, v in sorted(kinds.items())) + "</p>")
 
+    langs = sorted(stats.get("languages", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    if langs:
+        kept = stats.get("languages_kept", {})
+        out.append("<h2>Languages</h2><p class=\"muted\">documents per detected language (ISO 639-1; "
+                   "und = undetermined), and how many of them were kept</p><table><tr><th>language</th>"
+                   "<th>documents</th><th>kept</th></tr>")
+        for lang, n in langs:
+            out.append(f'<tr><td>{html.escape(lang)}</td><td class="lang-count" data-lang="{html.escape(lang)}" '
+                       f'data-value="{n}">{n}</td><td>{kept.get(lang, 0)}</td></tr>')
+        out.append("</table>")
+
     rules = sorted(stats.get("rules", {}).items(), key=lambda kv: (-kv[1].get("lines", 0), kv[0]))
     out.append("<h2>Junk rules: lines removed per rule</h2>")
     out.append(bar_chart([(name, v.get("lines", 0), f"{v.get('docs', 0)} doc(s)") for name, v in rules]))

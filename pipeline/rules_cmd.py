@@ -18,7 +18,8 @@ from transforms.settings import junk_settings
 
 
 def try_example(spec, timeout=1.0):
-    """Run one rule alone on its ``example``; return ``(removed fragments, text left)`` or None.
+    """Run one rule alone on its ``example`` (as a document of the rule's first language, if it
+    names any); return ``(removed fragments, text left)`` or None.
 
     None means the rule has no example. ``removed`` is empty when the rule left the example alone.
 
@@ -31,7 +32,7 @@ def try_example(spec, timeout=1.0):
         return None
     rules = JunkRules([dataclasses.replace(spec, enabled=True)], timeout)
     try:
-        kept, _, removed = strip_junk(str(example), rules)
+        kept, _, removed = strip_junk(str(example), rules, lang=spec.languages[0] if spec.languages else None)
     except RuleTimeout:
         return ["(timed out)"], str(example)
     return [fragment for _, fragment in removed], kept
@@ -100,6 +101,7 @@ def format_rules(cfg, source="configs/default.yaml", hits=None):
         scope = spec.scope
         extra = f", first/last {spec.max_lines} lines" if scope in ("top", "bottom") else ""
         flags = ", ignore case" if spec.ignore_case else ""
+        flags += f", languages: {', '.join(spec.languages)}" if spec.languages else ""
         state = "" if spec.enabled else "  (DISABLED)"
         lines.append(f"{spec.name}  [{scope}{extra}{flags}]{state}{_hit_text(hits, spec.name)}")
         lines.append(f"  {spec.description or '(no description)'}")

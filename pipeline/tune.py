@@ -54,11 +54,11 @@ def clean_sample(docs, cfg):
     clean = DocumentCleaner(cfg)
     survivors = []
     for doc in docs:
-        text, _, _, rejection = clean.before_boilerplate(doc["text"])
+        text, hits, _, rejection = clean.before_boilerplate(doc["text"])
         if rejection is None:
-            survivors.append(dict(doc, text=text))
+            survivors.append(dict(doc, text=text, lang=clean.lang, junk_hits=hits))
     survivors = remove_boilerplate_in_memory(survivors, clean.settings.boilerplate)
-    kept = [doc for doc in survivors if clean.judge(doc["text"]) is None]
+    kept = [doc for doc in survivors if clean.judge(doc["text"], doc["lang"]) is None]
     return ([d["id"] for d in kept], [d["text"] for d in kept], [d.get("meta", {}) for d in kept],
             len(docs) - len(kept))
 

@@ -13,12 +13,13 @@ from conftest import REPO, SAMPLE, SHARED
 from pipeline.config import load_config
 from transforms.filter import count_words, has_words
 from transforms.junk import strip_junk
-from transforms.lines import CJK, STOPWORDS, TERMINAL, WORD_TOKEN, line_features
+from transforms.lines import SPACED_CLAUSE, STOPWORDS, TERMINAL, WORD_TOKEN, line_features
 from transforms.ratios import RATIO_NAMES, doc_ratios, ratio_verdict
 from transforms.rules import JunkRules, combined_line_check
 from transforms.settings import DocRatios, RuleSpec, junk_settings
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.separators import WORD_SEPARATORS, ascii_but_separators
+from transforms.tokens import NO_SPACE_CHAR, TOKEN
 
 
 def _texts(limit=600):
@@ -64,21 +65,20 @@ def test_has_words_equals_full_count(text, n):
 
 
 def _line_features_reference(line):
-    """The plain definition of ``junk.line_features``: Unicode tokens, CJK-aware word count,
-    ``str.isalpha`` letters (no ASCII or word-separator shortcut)."""
-    words = len(line.split())
-    cjk = len(CJK.findall(line))
-    if cjk:
-        words = max(words, words - 1 + cjk // 2)
+    """The plain definition of ``junk.line_features``: Unicode tokens, whitespace-separated
+    words (the tokens in a line of a script without spaces: a character each), ``str.isalpha``
+    letters (no ASCII or word-separator shortcut)."""
+    words = len(TOKEN.findall(line)) if NO_SPACE_CHAR.search(line) else len(line.split())
     toks = WORD_TOKEN.findall(line.lower())
     stops = len([t for t in toks if t in STOPWORDS])
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
-            "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
+            "terminal": line.rstrip().endswith(TERMINAL) or SPACED_CLAUSE.search(line) is not None,
+            "chars": len(line),
             "alpha": sum(map(str.isalpha, line)) / len(line) if line else 0.0}
 
 
 LINE_ALPHABET = st.one_of(st.characters(max_codepoint=0x7F), st.sampled_from(sorted(WORD_SEPARATORS)),
-                          st.sampled_from(list("éßİ™²東京\u0301ａ")))
+                          st.sampled_from(list("éßİ™²東京\u0301ａกั่ខ្ ")))
 
 
 @settings(max_examples=400, deadline=None)

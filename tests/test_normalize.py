@@ -5,6 +5,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from transforms.language import detect_language
 from transforms.normalize import (Normalize, ftfy_can_skip, ftfy_config, normalize_text,
                                   tidy_whitespace)
 
@@ -42,6 +43,9 @@ def test_normalize_transform_fast_and_slow_agree():
         "plain text  here ", "Li\u00e2\u20ac\u2122s \u201ctrip\u201d\r\n\r\n\r\nnext",
         "caf\u00e9 &eacute;", "\u6771\u4eac\u00a0\u00a0news"])]
     expected = [dict(d, text=normalize_text(d["text"], CONFIG, fast=False)) for d in docs]
+    for doc in expected:  # the stage also detects each document's language (transforms.language)
+        doc["lang"] = detect_language(doc["text"])
+    assert expected[0]["lang"] == "en"
     assert expected[1]["text"] == "Li\u2019s \u201ctrip\u201d\n\nnext"
     with BeamTestPipeline(runner=FnApiRunner()) as p:
         source = p | beam.Create(docs)

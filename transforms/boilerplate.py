@@ -342,4 +342,5 @@ def remove_boilerplate_in_memory(docs, settings, keep_removed=False):
                    for d in docs}
     counts = Counter(key for occ in occurrences.values() for key, _ in occ)
     return [rebuild(d, [i for key, (_, i) in occurrences[d["id"]] if counts[key] < settings.min_docs],
-                    settings.max_words, settings.max_doc_share, keep_removed) for d in docs]
+                    settings.max_words, settings.max_doc_share, keep_removed) if occurrences[d["id"]] else d
+            for d in docs]  # a document without candidates is untouched (the Beam graph's plain stream)

@@ -9,6 +9,7 @@ are not part of it (``textwash tune`` runs boilerplate on its sample between
 """
 from transforms.filter import rejection_reason
 from transforms.junk import Cleaner
+from transforms.language import detect_language
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.ratios import ratio_verdict
 from transforms.rules import RuleTimeout
@@ -20,7 +21,8 @@ class DocumentCleaner:
     config ``cfg`` (:func:`pipeline.config.load_config`).
 
     ``rejection`` is None for a kept document, else ``(stage, reason, detail)`` as the pipeline
-    would write it in ``rejected``; ``clean_text`` is the text as far as it got.
+    would write it in ``rejected``; ``clean_text`` is the text as far as it got. The document's
+    language (detected after normalization, as the pipeline does) is left in ``self.lang``.
     """
 
     def __init__(self, cfg):
@@ -29,6 +31,8 @@ class DocumentCleaner:
         self.settings = junk_settings(cfg["junk"])
         self.junk = Cleaner(self.settings)
         self.min_words = cfg["filter"]["min_words"]
+        self.languages = tuple(cfg["filter"]["languages"])
+        self.lang = None
 
     def __call__(self, text):
         text, hits, removed, rejection = self.before_boilerplate(text)
@@ -38,14 +42,16 @@ class DocumentCleaner:
         """The stages before corpus boilerplate (normalize, strip junk, document ratios) of one
         text: ``(clean_text, hits, removed, rejection)``."""
         text = normalize_text(text, self.ftfy, self.fast)
+        self.lang = lang = detect_language(text)  # the last document's language
         try:
-            text, hits, removed = self.junk.clean(text)
+            text, hits, removed = self.junk.clean(text, lang)
         except RuleTimeout as exc:
             return text, {}, [], ("junk", "rule_timeout", f"rule {exc.rule!r} timed out")
         verdict = ratio_verdict(text, self.settings.doc_ratios, hits)
         return text, hits, removed, (("junk", *verdict) if verdict else None)
 
-    def judge(self, text):
-        """The filter's verdict on a cleaned text: None (kept) or ``("filter", reason, detail)``."""
-        verdict = rejection_reason(text, self.min_words)
+    def judge(self, text, lang=None):
+        """The filter's verdict on a cleaned text of language ``lang`` (default: the last
+        document's): None (kept) or ``("filter", reason, detail)``."""
+        verdict = rejection_reason(text, self.min_words, self.languages, self.lang if lang is None else lang)
         return ("filter", *verdict) if verdict else None

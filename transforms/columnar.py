@@ -2,7 +2,7 @@
 
 ``clean-SSSSS-of-NNNNN.parquet`` holds the same records as ``clean-*.jsonl`` (same shards, sorted
 by id): columns ``id``, ``text``, ``source`` (strings), ``meta`` (the meta mapping as JSON text:
-its keys differ from record to record), ``cluster_id`` (string) and ``duplicate_count`` (int64);
+its keys differ from record to record), ``lang``, ``cluster_id`` (string) and ``duplicate_count`` (int64);
 zstd compressed, written through Beam's FileSystems (local or ``gs://``). Duplicates, rejected
 records and removed lines stay JSONL.
 """
@@ -21,7 +21,7 @@ def clean_schema():
     import pyarrow as pa
     return pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("text", pa.string()),
                       pa.field("source", pa.string()), pa.field("meta", pa.string()),
-                      pa.field("cluster_id", pa.string()), pa.field("duplicate_count", pa.int64())])
+                      pa.field("lang", pa.string()), pa.field("cluster_id", pa.string()), pa.field("duplicate_count", pa.int64())])
 
 
 def write_parquet_sorted(path, records, fields):

@@ -142,7 +142,7 @@ def apply_decision(doc, decision):
         out["cluster_id"] = decision["cluster_id"] if decision else doc["id"]
         out["duplicate_count"] = decision["duplicate_count"] if decision else 0
         return True, out
-    out = {"id": doc["id"], "source": doc.get("source", ""), "text": doc["text"],
+    out = {"id": doc["id"], "source": doc.get("source", ""), "text": doc["text"], "lang": doc.get("lang"),
            "meta": doc.get("meta", {}), "junk_hits": doc.get("junk_hits", {}),
            "removed": doc.get("removed", [])}
     out.update(decision)

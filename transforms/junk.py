@@ -15,8 +15,11 @@ from transforms.records import REJECTED, reject_doc
 from transforms.rules import JunkRules, RuleTimeout, apply_rules
 
 
-def strip_junk(text, rules, heuristics=None):
+def strip_junk(text, rules, heuristics=None, lang=None):
     """Apply ``rules`` (a JunkRules), then the context ``heuristics`` (a Heuristics or None), to ``text``.
+
+    ``lang`` (the document's language, :mod:`transforms.language`; None or ``und``: unknown)
+    drops the rules limited to other languages (:meth:`JunkRules.for_language`).
 
     Returns ``(clean_text, hits, removed)``: ``hits`` maps rule name -> lines it hit (a
     per-page decision, ``scattered_page`` / ``thread_page``, appears with 0 lines) and
@@ -24,6 +27,7 @@ def strip_junk(text, rules, heuristics=None):
     Blank lines are kept where they separate kept text, then collapsed.
     """
     hits, removed = {}, []
+    rules = rules.for_language(lang)
     lines = apply_rules(text, rules, hits, removed)
     if heuristics is not None and heuristics.enabled:
         positions = [i for i, line in enumerate(lines) if line and line.strip()]
@@ -52,11 +56,12 @@ class Cleaner:
     def __init__(self, settings):
         self.settings = settings
         self.rules = JunkRules(settings.enabled_rules, settings.regex_timeout_s)
+        self.rules.for_language(None).line_check  # noqa: B018 (compile the language-free rules' check now)
         self.heuristics = settings.heuristics
 
-    def clean(self, text):
-        """:func:`strip_junk` of ``text`` with these rules and heuristics."""
-        return strip_junk(text, self.rules, self.heuristics)
+    def clean(self, text, lang=None):
+        """:func:`strip_junk` of ``text`` (of language ``lang``) with these rules and heuristics."""
+        return strip_junk(text, self.rules, self.heuristics, lang)
 
 
 class StripJunkDoc(beam.DoFn):
@@ -71,7 +76,7 @@ class StripJunkDoc(beam.DoFn):
 
     def process(self, doc):
         try:
-            text, hits, removed = self.cleaner.clean(doc["text"])
+            text, hits, removed = self.cleaner.clean(doc["text"], doc.get("lang"))
         except RuleTimeout as exc:
             yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(
                 doc, "junk", "rule_timeout",

@@ -11,6 +11,7 @@ Pure functions of one line and the :class:`transforms.settings.Heuristics` setti
 import regex
 
 from transforms.separators import UNICODE_WORD, ascii_but_separators, lower_ascii_word_tokens
+from transforms.tokens import MAYBE_NO_SPACE, line_words
 
 STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because
 been before being below between both but by can could did do does doing down during each few for from
@@ -22,9 +23,12 @@ with would you your yours yourself yourselves said says one two new like get got
 de la le les des et en un une est du que qui dans pour pas sur il elle el los las y por con para del
 der die das und ist nicht mit den ein eine zu von sich auch auf für il di che non per una della""".split())
 
-TERMINAL = (".", "!", "?", "\u3002", "\uff01", "\uff1f", '"', "\u201d", "\u2019", "'", ")", "\u00bb", ":", ";", "\u2026")
+TERMINAL = (".", "!", "?", "\u3002", "\uff01", "\uff1f", '"', "\u201d", "\u2019", "'", ")", "\u00bb", ":", ";", "\u2026",
+            "\u061f", "\u06d4", "\u0964", "\u0965", "\u104b", "\u17d4", "\u0589", "\u1362")  # ؟ ۔ । ॥ ။ ។ ։ ።
+#: Thai and Lao end a sentence (or clause) with a space, not a mark: a line with a space between
+#: letters of theirs holds two and counts as terminal (a teaser or menu item has none)
+SPACED_CLAUSE = regex.compile(r"[\p{Thai}\p{Lao}] (?=[\p{Thai}\p{Lao}])")
 WORD_TOKEN = UNICODE_WORD
-CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 SENTENCE_MARKS = ",;:.!?"  # good_line.long_min_marks: prose without an end still has these
 
 #: hard heuristics given by a pattern: a line of at most ``max_words`` words that the pattern
@@ -53,12 +57,13 @@ def _line_features(line, low):
         stops = sum(map(_STOPWORDS_BYTES.__contains__, toks))
         letters = len(data.translate(None, _NOT_LOWER_ASCII_LETTER))
     else:
-        cjk = len(CJK.findall(line))
-        if cjk:
-            words = max(words, words - 1 + cjk // 2)
+        words = line_words(line)  # each character of a script without spaces is a word
         toks = WORD_TOKEN.findall(low)
         stops = sum(map(STOPWORDS.__contains__, toks))
         letters = sum(map(str.isalpha, line))
+        if MAYBE_NO_SPACE.search(line) and SPACED_CLAUSE.search(line):
+            return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
+                    "terminal": True, "chars": len(line), "alpha": letters / len(line)}
     return {"words": words, "tokens": len(toks), "stop": stops / len(toks) if toks else 0.0,
             "terminal": line.rstrip().endswith(TERMINAL), "chars": len(line),
             "alpha": letters / len(line) if line else 0.0}

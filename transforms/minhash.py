@@ -1,7 +1,10 @@
 """Shingling and MinHash signatures identical to ``datasketch.MinHash`` for the same shingles.
 
-Tokens are the ``\\w+`` runs of the NFKC-normalized, lower-cased text; shingles are word
-n-grams joined by one space and UTF-8 encoded (a text shorter than n words is one shingle).
+Tokens are those of :mod:`transforms.tokens` (``\\w+`` runs, and each character of a script
+written without spaces: Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) of the
+NFKC-normalized, lower-cased text; shingles are token n-grams joined by one space and UTF-8
+encoded (a text shorter than n tokens is one shingle): word n-grams in English or Russian,
+character n-grams in Chinese, Japanese or Thai.
 Each shingle is hashed once with the configured hash function (``HASHES``: ``poly64``, the
 default, a polynomial hash of the shingle bytes finished with MurmurHash3's ``fmix64``, which
 numpy computes for all shingles of a document at once from one prefix sum, with no shingle
@@ -14,7 +17,6 @@ same shingles, so it can be loaded into ``datasketch.MinHash(hashvalues=...)`` a
 hashes) that ``exact_jaccard`` compares to verify candidate pairs exactly.
 """
 import hashlib
-import unicodedata
 from itertools import accumulate
 from operator import methodcaller
 
@@ -25,9 +27,9 @@ from datasketch.lsh import _optimal_param
 from datasketch.minhash import _SCHEME_WIDTHS, _fmix
 from xxhash import xxh3_64_intdigest
 
-from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE
-from transforms.separators import UNICODE_WORD as TOKEN_RE
-from transforms.separators import ascii_but_separators, ascii_word_tokens
+from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE  # noqa: F401 (importable as before)
+from transforms.tokens import TOKEN as TOKEN_RE
+from transforms.tokens import shingle_token_bytes, shingle_tokens
 
 _DIGEST = methodcaller("digest")
 try:  # CPython's own SHA-1 (the same digest as hashlib.sha1, less overhead per short input)
@@ -86,26 +88,15 @@ HASHES = {"poly64": (poly64_hash32, poly64_hash64), "xxh3": (xxh3_hash32, xxh3_h
 
 
 def tokenize(text):
-    """Lower-cased NFKC ``\\w+`` tokens of ``text``.
+    """Lower-cased NFKC tokens of ``text`` (:func:`transforms.tokens.shingle_tokens`).
 
-    >>> tokenize("The Ｐost’s “NEWS”!")
-    ['the', 'post', 's', 'news']
+    >>> tokenize("The Ｐost’s “NEWS”!"), tokenize("東京の新聞")
+    (['the', 'post', 's', 'news'], ['東', '京', 'の', '新', '聞'])
     """
-    if ascii_but_separators(text):  # NFKC changes no token, and \\w is ASCII
-        return ASCII_TOKEN_RE.findall(text.lower())
-    return _unicode_tokens(text)
+    return shingle_tokens(text)
 
 
-def _unicode_tokens(text):
-    """The plain definition: ``\\w+`` runs of the NFKC, lower-cased text (``regex`` engine)."""
-    return TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
-
-
-def _utf8_tokens(text):
-    """``[t.encode("utf-8") for t in tokenize(text)]``; news text is tokenized as bytes."""
-    if ascii_but_separators(text):
-        return ascii_word_tokens(text)
-    return [token.encode("utf-8") for token in _unicode_tokens(text)]
+_utf8_tokens = shingle_token_bytes  # ``[t.encode("utf-8") for t in tokenize(text)]``
 
 
 def token_stream(text):
@@ -166,8 +157,8 @@ def _poly64_spans(data, starts, ends):
 
 
 def poly64_ngrams(stream, n):
-    """``poly64_hash64`` of every word n-gram of a :func:`token_stream` (uint64 array, in
-    order, repeats included; one value for a stream of fewer than n words, none for b"").
+    """``poly64_hash64`` of every token n-gram of a :func:`token_stream` (uint64 array, in
+    order, repeats included; one value for a stream of fewer than n tokens, none for b"").
 
     Equal to ``[poly64_hash64(g) for g in shingle_list(text, n)]`` but computed by numpy from
     prefix sums over the stream, without building the n-grams.
@@ -191,7 +182,7 @@ def poly64_many(items):
 
 
 def shingles(text, n):
-    """Set of UTF-8 encoded word n-grams of ``text`` (one shingle if it has fewer than n words).
+    """Set of UTF-8 encoded token n-grams of ``text`` (one shingle if it has fewer than n tokens).
 
     >>> sorted(shingles("a b c", 2))
     [b'a b', b'b c']
@@ -200,7 +191,7 @@ def shingles(text, n):
 
 
 def shingle_list(text, n):
-    """The word n-grams of ``text`` in order, repeats included: ``set(shingle_list(t, n)) ==
+    """The token n-grams of ``text`` in order, repeats included: ``set(shingle_list(t, n)) ==
     shingles(t, n)``. MinHash and the fingerprints do not need the set, so the pipeline skips it.
 
     >>> shingle_list("a b a b", 2)
@@ -254,8 +245,8 @@ class Signer:
         return self.sign(shingle_set)[0]
 
     def sign_text(self, text, n):
-        """``(signature, fingerprints)`` of the word n-grams of ``text`` (as :meth:`sign` of
-        ``shingle_list(text, n)``), or None for a text without words. With ``poly64`` the
+        """``(signature, fingerprints)`` of the token n-grams of ``text`` (as :meth:`sign` of
+        ``shingle_list(text, n)``), or None for a text without tokens. With ``poly64`` the
         n-grams are hashed from the token stream without building them."""
         if self.hash_name != "poly64":
             ngrams = shingle_list(text, n)

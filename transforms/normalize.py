@@ -18,6 +18,8 @@ from ftfy import badness as _badness
 from ftfy import chardata as _chardata
 from ftfy import fixes as _ftfy_fixes
 
+from transforms.language import detect_language
+
 try:  # the stdlib regex parser, used to read ftfy's own patterns
     from re import _parser as _sre
 except ImportError:  # Python < 3.11
@@ -321,7 +323,9 @@ def normalize_text(text, config, fast=True):
 
 
 class NormalizeDoc(beam.DoFn):
-    """Replace each document's text by its normalized form; the ftfy config is built in setup."""
+    """Replace each document's text by its normalized form and set ``lang``, its language
+    (:func:`transforms.language.detect_language`, detected once here so that every later stage
+    knows it); the ftfy config is built in setup."""
 
     def __init__(self, ftfy_options=None, fast=True):
         self.ftfy_options = dict(ftfy_options or {})
@@ -334,11 +338,12 @@ class NormalizeDoc(beam.DoFn):
     def process(self, doc):
         out = dict(doc)
         out["text"] = normalize_text(doc["text"], self.config, self.fast)
+        out["lang"] = detect_language(out["text"])
         yield out
 
 
 class Normalize(beam.PTransform):
-    """PCollection[doc] -> PCollection[doc] with normalized text."""
+    """PCollection[doc] -> PCollection[doc] with normalized text and its language (``lang``)."""
 
     def __init__(self, normalize_cfg):
         super().__init__()

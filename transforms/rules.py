@@ -10,6 +10,11 @@ Every rule (a :class:`transforms.settings.RuleSpec`) has a ``name`` and a ``scop
   non-blank lines, scanning inward from the edge while lines keep matching (slugs,
   section labels, footers).
 
+A rule with ``languages`` (ISO 639-1 codes) applies only to documents detected as one of
+them (``doc["lang"]``, :mod:`transforms.language`); :meth:`JunkRules.for_language` gives the
+rules of one language, built once per language (a document of a language no rule names pays
+nothing for the others' rules).
+
 Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeout; a rule
 that times out raises :class:`RuleTimeout` naming it, so the document can be rejected with the
 rule's name instead of stalling.
@@ -28,16 +33,38 @@ class RuleTimeout(Exception):
 
 class CompiledRule:
     """One junk rule (a :class:`transforms.settings.RuleSpec`), compiled: ``name``, ``scope``,
-    ``regex``, ``replace``, ``max_lines``."""
+    ``regex`` (compiled on first use: a worker compiles only the rules of the languages it
+    meets), ``replace``, ``max_lines``, ``languages``."""
 
-    __slots__ = ("name", "scope", "regex", "replace", "max_lines")
+    __slots__ = ("name", "scope", "pattern", "flags", "_regex", "replace", "max_lines", "languages")
 
     def __init__(self, spec):
         self.name = spec.name
         self.scope = spec.scope
-        self.regex = regex.compile(spec.pattern, spec.flags)
+        self.pattern, self.flags = spec.pattern, spec.flags
+        self._regex = None
         self.replace = spec.replace
         self.max_lines = spec.max_lines
+        self.languages = frozenset(spec.languages)
+
+    @property
+    def regex(self):
+        """The compiled pattern."""
+        if self._regex is None:
+            self._regex = regex.compile(self.pattern, self.flags)
+        return self._regex
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__ if k != "_regex"}
+
+    def __setstate__(self, state):
+        for key, value in state.items():
+            setattr(self, key, value)
+        self._regex = None
+
+    def applies_to(self, lang):
+        """True when the rule applies to a document of language ``lang`` (no ``languages``: all)."""
+        return not self.languages or lang in self.languages
 
 
 # A pattern that could mean something else inside a larger alternation (back-references,
@@ -57,10 +84,10 @@ def combined_line_check(rules):
         return None
     parts = []
     for rule in rules:
-        pattern = rule.regex.pattern
+        pattern = rule.pattern
         if _NOT_COMBINABLE.search(pattern):
             return None
-        flags = "i" if rule.regex.flags & regex.IGNORECASE else ""
+        flags = "i" if rule.flags & regex.IGNORECASE else ""
         parts.append(f"(?{flags}:{pattern})" if flags else f"(?:{pattern})")
     try:
         return regex.compile("|".join(parts), regex.V1)
@@ -68,34 +95,85 @@ def combined_line_check(rules):
         return None
 
 
+_UNSET = object()
+
+
 class JunkRules:
-    """The enabled rules of a config, grouped by scope, ready to apply."""
+    """The enabled rules of a config, grouped by scope, ready to apply (every rule, whatever its
+    ``languages``; :meth:`for_language` narrows them to one document language)."""
 
     def __init__(self, rule_specs, timeout=1.0):
-        rules = [CompiledRule(s) for s in rule_specs if s.enabled]
+        self._init([CompiledRule(s) for s in rule_specs if s.enabled], timeout)
+
+    def _init(self, rules, timeout):
+        self.rules = rules
         self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
         self.timeout = timeout
-        self.line_check = combined_line_check(self.by_scope["line"])
+        self._line_check = _UNSET  # built on first use (a document's rules are a language's view)
+        self._languages = {}
+
+    @property
+    def line_check(self):
+        """:func:`combined_line_check` of the line rules (None: check them one by one)."""
+        if self._line_check is _UNSET:
+            self._line_check = combined_line_check(self.by_scope["line"])
+        return self._line_check
+
+    @line_check.setter
+    def line_check(self, value):
+        self._line_check = value
 
     def __getstate__(self):
-        return {"by_scope": self.by_scope, "timeout": self.timeout}
+        return {"rules": self.rules, "timeout": self.timeout}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.line_check = combined_line_check(self.by_scope["line"])
+        self._init(state["rules"], state["timeout"])
+
+    def for_language(self, lang):
+        """The rules that apply to a document of language ``lang``: those without ``languages``
+        and those that list it (a JunkRules of its own, with its own combined line check, built
+        once per language; ``lang`` None = unknown: only the rules without ``languages``).
+        Without any language-limited rule, this object itself.
+
+        >>> from transforms.settings import RuleSpec
+        >>> rules = JunkRules([RuleSpec("a", "line", "x"), RuleSpec("b", "line", "y", languages=("zh",))])
+        >>> [r.name for r in rules.for_language("zh").rules], [r.name for r in rules.for_language("en").rules]
+        (['a', 'b'], ['a'])
+        >>> [r.name for r in rules.for_language(None).rules], rules.for_language("ru") is rules.for_language(None)
+        (['a'], True)
+        """
+        view = self._languages.get(lang)
+        if view is None:
+            chosen = [r for r in self.rules if r.applies_to(lang)]
+            key = tuple(r.name for r in chosen)  # languages without rules of their own share a view
+            view = self._languages.get(key)
+            if view is None:
+                if len(chosen) == len(self.rules):
+                    view = self
+                else:
+                    view = JunkRules.__new__(JunkRules)
+                    view._init(chosen, self.timeout)
+                    if self._line_check is None:  # rules checked one by one stay so (tests compare both)
+                        view.line_check = None
+                self._languages[key] = view
+            self._languages[lang] = view
+        return view
 
     def any_line_rule(self, line):
         """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
-        if self.line_check is None:
+        check = self._line_check
+        if check is _UNSET:
+            check = self.line_check
+        if check is None:
             return True
         try:
-            return self.line_check.fullmatch(line, timeout=self.timeout) is not None
+            return check.fullmatch(line, timeout=self.timeout) is not None
         except TimeoutError:
             return True  # let the rules one by one decide (and name the slow one)
 
     def _call(self, rule, method, *args):
         try:
-            return getattr(rule.regex, method)(*args, timeout=self.timeout)
+            return getattr(rule._regex or rule.regex, method)(*args, timeout=self.timeout)
         except TimeoutError:
             raise RuleTimeout(rule.name) from None
 
@@ -142,7 +220,8 @@ def _strip_edge(lines, rules, scope, hits, removed):
 
 
 def apply_rules(text, rules, hits, removed):
-    """Apply ``rules`` (a :class:`JunkRules`) to the lines of ``text``.
+    """Apply ``rules`` (a :class:`JunkRules`, already narrowed to the document's language when
+    it has one: :meth:`JunkRules.for_language`) to the lines of ``text``.
 
     Returns the list of lines, each the line as kept (inline fragments cut) or None where a
     rule removed it; each hit is counted in ``hits`` (rule name -> lines) and appended to

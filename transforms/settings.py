@@ -24,6 +24,7 @@ from transforms.typed import ConfigError, bounded, build
 
 SCOPES = ("line", "inline", "top", "bottom")
 PATTERN_FLAGS = regex.IGNORECASE | regex.V1  # heuristic patterns (rules choose ignore_case themselves)
+LANGUAGE_CODE = regex.compile(r"[a-z]{2,3}")  # a rule's languages: ISO 639-1 codes (as transforms.language)
 
 
 # ------------------------------------------------------------------ regex rules (junk.rules)
@@ -67,6 +68,10 @@ class RuleSpec:
             raise ConfigError(f"{path} needs a non-empty 'name'")
         if not spec.pattern:
             raise ConfigError(f"{path} needs a non-empty string 'pattern'")
+        for code in spec.languages:
+            if not LANGUAGE_CODE.fullmatch(code):
+                raise ConfigError(f"{path}.languages must hold language codes such as zh, ru (ISO 639-1), "
+                                  f"got {code!r}")
         return spec
 
     @property

@@ -22,11 +22,11 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.dedup import apply_decision
 from transforms.streams import each_stream, in_global_window, stream_label
 
-CLEAN_FIELDS = ("id", "text", "source", "meta", "cluster_id", "duplicate_count")
-DUPLICATE_FIELDS = ("id", "source", "text", "duplicate_of", "cluster_id", "similarity", "kind",
+CLEAN_FIELDS = ("id", "text", "source", "meta", "lang", "cluster_id", "duplicate_count")
+DUPLICATE_FIELDS = ("id", "source", "text", "lang", "duplicate_of", "cluster_id", "similarity", "kind",
                     "matched", "matched_similarity", "prior_run")
 OPTIONAL_FIELDS = frozenset({"prior_run"})  # written only when set (--against runs)
-REJECTED_FIELDS = ("id", "source", "stage", "reason", "detail", "text")
+REJECTED_FIELDS = ("id", "source", "stage", "reason", "detail", "text", "lang")
 
 
 def shard_of(record_id, num_shards):
@@ -292,17 +292,31 @@ def junk_stats(doc):
     return {"rules": {name: {"lines": n, "docs": 1} for name, n in hits.items()}}
 
 
+def _language(rec):
+    """``{lang: 1}`` of a record whose language was detected, else {} (rejected at read)."""
+    lang = rec.get("lang")
+    return {lang: 1} if lang else {}
+
+
 def kept_stats(doc):
-    """Counters of one kept document: count and cluster size histogram."""
+    """Counters of one kept document: count, cluster size histogram, language.
+
+    Every document whose language was detected ends as exactly one kept, duplicate or rejected
+    record, so ``languages`` (summed over the three) counts the documents of each language and
+    ``languages_kept`` the kept ones.
+    """
     size = doc["duplicate_count"] + 1
-    return {"counts": {"kept": 1}, "cluster_sizes": {str(size): 1} if size > 1 else {}}
+    lang = _language(doc)
+    return {"counts": {"kept": 1}, "cluster_sizes": {str(size): 1} if size > 1 else {},
+            "languages": lang, "languages_kept": lang}
 
 
 def duplicate_stats(rec):
-    """Counters of one duplicate record, by kind."""
-    return {"counts": {"duplicates": 1}, "duplicates_by_kind": {rec["kind"]: 1}}
+    """Counters of one duplicate record, by kind and language."""
+    return {"counts": {"duplicates": 1}, "duplicates_by_kind": {rec["kind"]: 1}, "languages": _language(rec)}
 
 
 def rejected_stats(rec):
-    """Counters of one rejected record, by stage and reason."""
-    return {"counts": {"rejected": 1}, "rejected_by_reason": {f"{rec['stage']}:{rec['reason']}": 1}}
+    """Counters of one rejected record, by stage and reason, and language."""
+    return {"counts": {"rejected": 1}, "rejected_by_reason": {f"{rec['stage']}:{rec['reason']}": 1},
+            "languages": _language(rec)}
