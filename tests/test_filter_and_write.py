@@ -23,7 +23,7 @@ def test_filter_docs_routes_short_documents_to_rejected():
     docs = [make_doc("long", "one two three four five", "s"), make_doc("short", "one", "s"),
             make_doc("empty", "", "s")]
     with TestPipeline(runner=FnApiRunner()) as p:
-        out = p | beam.Create(docs) | FilterDocs({"min_words": 3})
+        out = p | beam.Create(docs) | FilterDocs({"min_words": 3, "languages": []})
         assert_that(out.docs | "KeptIds" >> beam.Map(lambda d: d["id"]), equal_to(["long"]), label="kept")
         assert_that(out[REJECTED] | "RejectedReasons" >> beam.Map(lambda r: (r["id"], r["stage"], r["reason"])),
                     equal_to([("short", "filter", "too_few_words"), ("empty", "filter", "empty_after_cleaning")]),

@@ -61,15 +61,15 @@ def test_too_short_documents_fail_with_a_min_words_that_keeps_half(tmp_path, cap
     rng = random.Random(1)
     docs = tmp_path / "notes"
     docs.mkdir()
-    for i in range(10):  # 9 or 18 words after cleaning, < filter.min_words=20
-        lines = [" ".join(rng.choice(WORDS) for _ in range(9)).capitalize() + "."
+    for i in range(10):  # 4 or 8 words after cleaning, < filter.min_words=10
+        lines = [" ".join(rng.choice(WORDS) for _ in range(4)).capitalize() + "."
                  for _ in range(2 if i % 2 else 1)]
         (docs / f"note{i}.txt").write_text("\n\n".join(lines) + "\n")
     code, out = run_textwash("--input", str(docs))
     err = _error_line(capsys)
     assert code == 1 and "filter:too_few_words (10)" in err
     suggested = re.search(r"try --set filter\.min_words=(\d+)", err)
-    assert suggested and int(suggested.group(1)) == 9, err
+    assert suggested and int(suggested.group(1)) == 4, err
     assert not os.path.exists(os.path.join(out, "_SUCCESS"))
     code, out = run_textwash("--input", str(docs), "--set", f"filter.min_words={suggested.group(1)}",
                              "--overwrite")
