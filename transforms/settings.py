@@ -356,7 +356,7 @@ def junk_settings(junk):
     if not isinstance(junk, dict):
         raise ConfigError(f"config key 'junk' must be a mapping, got {junk!r}")
     rules = _with_extra(_rules(junk.get("rules"), "junk.rules"),
-                        _rules(junk.get("extra_rules", []), "junk.extra_rules"))
+                        _rules(junk.get("extra_rules"), "junk.extra_rules"))
     settings = build(JunkSettings, {k: v for k, v in junk.items() if k != "extra_rules"} | {"rules": []}, "junk")
     settings = dataclasses.replace(settings, rules=rules)
     known = {r.name for r in rules} | set(HEURISTIC_SWITCHES) | {"heuristics", "boilerplate"}
