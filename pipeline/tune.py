@@ -13,7 +13,6 @@ where they differ, so a threshold can be picked by looking.
 import contextlib
 import difflib
 
-import numpy as np
 import regex
 
 from pipeline.config import ConfigError, add_config_arguments, load_config
@@ -52,13 +51,10 @@ def clean_sample(docs, cfg):
     (:class:`transforms.clean.DocumentCleaner`, corpus boilerplate counted on the sample);
     dropped = how many were rejected."""
     clean = DocumentCleaner(cfg)
-    survivors = []
-    for doc in docs:
-        text, hits, _, rejection = clean.before_boilerplate(doc["text"])
-        if rejection is None:
-            survivors.append(dict(doc, text=text, lang=clean.lang, junk_hits=hits))
+    cleaned = (clean.before_boilerplate(doc) for doc in docs)
+    survivors = [doc for doc, rejection in cleaned if rejection is None]
     survivors = remove_boilerplate_in_memory(survivors, clean.settings.boilerplate)
-    kept = [doc for doc in survivors if clean.judge(doc["text"], doc["lang"]) is None]
+    kept = [doc for doc in survivors if clean.judge(doc) is None]
     return ([d["id"] for d in kept], [d["text"] for d in kept], [d.get("meta", {}) for d in kept],
             len(docs) - len(kept))
 

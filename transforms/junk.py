@@ -64,6 +64,11 @@ class Cleaner:
         return strip_junk(text, self.rules, self.heuristics, lang)
 
 
+def timeout_rejection(exc, settings):
+    """``(stage, reason, detail)`` of a document whose rule timed out (``exc``, a RuleTimeout)."""
+    return "junk", "rule_timeout", f"rule {exc.rule!r} exceeded {settings.regex_timeout_s}s on this document"
+
+
 class StripJunkDoc(beam.DoFn):
     """Clean each document's text; documents whose rule timed out go to ``rejected``."""
 
@@ -78,9 +83,7 @@ class StripJunkDoc(beam.DoFn):
         try:
             text, hits, removed = self.cleaner.clean(doc["text"], doc.get("lang"))
         except RuleTimeout as exc:
-            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(
-                doc, "junk", "rule_timeout",
-                f"rule {exc.rule!r} exceeded {self.settings.regex_timeout_s}s on this document"))
+            yield beam.pvalue.TaggedOutput(REJECTED, reject_doc(doc, *timeout_rejection(exc, self.settings)))
             return
         out = dict(doc)
         out["text"] = text
