@@ -9,6 +9,7 @@ next to it (``.clean-00000-of-00002.jsonl.1a2b3c4d.tmp``, ``temp_path``) and ren
 final name only once closed; a failed write deletes its temporary file, and a killed worker
 leaves only names that ``is_temp_name`` recognizes (the CLI removes them).
 """
+import contextlib
 import gzip
 import hashlib
 import itertools
@@ -74,47 +75,48 @@ def to_json_line(record, fields):
                       ensure_ascii=False, sort_keys=False)
 
 
+@contextlib.contextmanager
+def created_atomically(path):
+    """A handle to write ``path`` through: the file is written under :func:`temp_path` and
+    renamed to ``path`` once the ``with`` block completes; on any failure (or interrupt) the
+    temporary file is deleted and nothing is named ``path``."""
+    tmp = temp_path(path)
+    try:
+        with FileSystems.create(tmp) as handle:
+            yield handle
+        FileSystems.rename([tmp], [path])
+    except BaseException:
+        _delete_quietly(tmp)
+        raise
+
+
 def write_sorted(path, records, fields, compress, chunk_bytes=1 << 20):
-    """Write ``records`` (dicts with an ``id``) sorted by id as JSON lines to ``path``.
+    """Write ``records`` (dicts with an ``id``) sorted by id as JSON lines to ``path``
+    (:func:`created_atomically`).
 
     Lines are encoded one at a time and written in ~1 MiB chunks, so a shard never exists
     twice in memory as one big string; gzip output has no name and mtime 0 (byte-stable).
-    The file is written under ``temp_path(path)`` and renamed to ``path`` once complete; on
-    any failure (or interrupt) the temporary file is deleted and nothing is named ``path``.
     """
     records = sorted(records, key=lambda r: r["id"])
-    tmp = temp_path(path)
-    try:
-        with FileSystems.create(tmp) as handle:
-            out = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) if compress else handle
-            chunk, size = [], 0
-            for record in records:
-                line = (to_json_line(record, fields) + "\n").encode("utf-8")
-                chunk.append(line)
-                size += len(line)
-                if size >= chunk_bytes:
-                    out.write(b"".join(chunk))
-                    chunk, size = [], 0
-            out.write(b"".join(chunk))
-            if compress:
-                out.close()
-        FileSystems.rename([tmp], [path])
-    except BaseException:
-        _delete_quietly(tmp)
-        raise
+    with created_atomically(path) as handle:
+        out = gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) if compress else handle
+        chunk, size = [], 0
+        for record in records:
+            line = (to_json_line(record, fields) + "\n").encode("utf-8")
+            chunk.append(line)
+            size += len(line)
+            if size >= chunk_bytes:
+                out.write(b"".join(chunk))
+                chunk, size = [], 0
+        out.write(b"".join(chunk))
+        if compress:
+            out.close()
 
 
 def write_bytes_atomically(path, data):
-    """Write ``data`` (bytes) to ``path`` through a temporary name (:func:`temp_path`), renamed
-    once complete: an interrupted write leaves no file named ``path``."""
-    tmp = temp_path(path)
-    try:
-        with FileSystems.create(tmp) as handle:
-            handle.write(data)
-        FileSystems.rename([tmp], [path])
-    except BaseException:
-        _delete_quietly(tmp)
-        raise
+    """Write ``data`` (bytes) to ``path`` (:func:`created_atomically`)."""
+    with created_atomically(path) as handle:
+        handle.write(data)
 
 
 def _delete_quietly(path):
