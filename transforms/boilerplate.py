@@ -25,6 +25,9 @@ What counts (see :func:`candidate_norms`):
   keep 1.2 % of the lines the rule would remove without them (mostly numeric blocks: blog
   archive lists such as ``May 2004``), on 20 Newsgroups 43 % (quoted and wrapped text, tables).
 * **in many documents of its group**: ``min_docs`` distinct documents.
+* **in a document that shows web chrome**: a document the junk stage found without any
+  (hit ``no_chrome``, :mod:`transforms.chrome`) has no candidates and keeps every line: a
+  newswire sign-off or a forum signature shared by many clean documents stays.
 
 **The guard** (``max_doc_share``): corpus boilerplate may remove at most this share of a
 document's words (``\\w+`` tokens); a document where its lines would remove more keeps all of
