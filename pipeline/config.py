@@ -3,29 +3,22 @@
 ``load_config(path=None, preset=None, overrides=())`` starts from ``configs/default.yaml``,
 merges a preset (``configs/presets/<name>.yaml``) and/or a user file on top (dicts merge
 key by key, lists such as ``junk.rules`` replace), applies ``dotted.key=value`` overrides
-(values parsed as YAML) and validates everything. Any problem raises ConfigError with a
-one-line message naming the key.
+(values parsed as YAML) and validates everything by building the typed settings
+(:func:`load_settings` returns them: :class:`transforms.stage_settings.Settings`). Any problem
+raises ConfigError with a one-line message naming the key.
 """
-import codecs
 import copy
 import logging
 import os
-import re
 
 import yaml
 
-from transforms.normalize import DEFAULT_FTFY
-from transforms.settings import ConfigError, junk_settings
+from transforms.stage_settings import settings_from_config
+from transforms.typed import ConfigError, unknown_key_error
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 DEFAULT_PATH = os.path.join(CONFIG_DIR, "default.yaml")
 PRESET_DIR = os.path.join(CONFIG_DIR, "presets")
-SCHEMES = ("affine32", "affine64", "legacy")
-SHINGLE_HASHES = ("poly64", "sha1", "xxh3")  # transforms.minhash.HASHES
-DECODE_POLICIES = ("detect", "fallback", "replace", "reject")
-DUPLICATE_ID_POLICIES = ("qualify", "reject")
-NORMALIZATIONS = ("NFC", "NFD", "NFKC", "NFKD", None)
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")  # ISO 639-1 (639-2/3 for the few CLD2 names that way; und)
 
 
 def available_presets():
@@ -75,8 +68,7 @@ def merge(base, override, where=""):
     for key, value in override.items():
         path = f"{where}{key}"
         if key not in base:
-            known = ", ".join(sorted(base))
-            raise ConfigError(f"unknown config key {path!r} (known here: {known})")
+            raise unknown_key_error(where.rstrip("."), key, base)
         if isinstance(base[key], dict) and key != "ftfy":
             if not isinstance(value, dict):
                 raise ConfigError(f"config key {path!r} must be a mapping")
@@ -101,127 +93,34 @@ def apply_override(cfg, assignment):
     parts = dotted.strip().split(".")
     for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"unknown config key {'.'.join(parts[:i + 1])!r} in --set {assignment!r}")
+            error = unknown_key_error(".".join(parts[:i]), part, node if isinstance(node, dict) else ())
+            raise ConfigError(f"{error} in --set {assignment!r}")
         if i == len(parts) - 1:
             node[part] = value
         else:
             node = node[part]
 
 
-def _check_type(path, value, expected):
-    if isinstance(expected, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(expected, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif isinstance(expected, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, type(expected))
-    if not ok:
-        raise ConfigError(f"config key {path!r} must be {type(expected).__name__}, got {value!r}")
+def validate(cfg):
+    """The typed :class:`transforms.stage_settings.Settings` of a merged config: building them is
+    the validation (unknown key, type, range, choice, regex); raises ConfigError on the first problem."""
+    return settings_from_config(cfg)
 
 
-def _check_range(path, value, low, high=None):
-    if value != value or value < low or (high is not None and value > high):  # NaN fails too
-        span = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise ConfigError(f"config key {path!r} must be {span}, got {value!r}")
-
-
-def _check_ftfy(path, options):
-    """Check ``normalize.ftfy``: known option names, each with a value ftfy accepts."""
-    unknown = set(options) - set(DEFAULT_FTFY)
-    if unknown:
-        raise ConfigError(f"unknown ftfy option(s) {sorted(unknown)} in {path!r} "
-                          f"(known: {', '.join(sorted(DEFAULT_FTFY))})")
-    for name, value in options.items():
-        where = f"{path}.{name}"
-        if name == "unescape_html":
-            if value not in (True, False, "auto"):
-                raise ConfigError(f"config key {where!r} must be true, false or 'auto', got {value!r}")
-        elif name == "normalization":
-            if value not in NORMALIZATIONS:
-                raise ConfigError(f"config key {where!r} must be one of NFC, NFD, NFKC, NFKD or null, "
-                                  f"got {value!r}")
-        elif name == "max_decode_length":
-            _check_type(where, value, 1)
-            _check_range(where, value, 1)
-        else:
-            _check_type(where, value, True)
-
-
-def _check_input(i):
-    """Check the ``input`` section: non-empty field names, size cap, decode and id policies."""
-    for key in ("text_field", "id_field"):
-        if not i[key]:
-            raise ConfigError(f"config key 'input.{key}' must be a non-empty string")
-    _check_range("input.max_doc_bytes", i["max_doc_bytes"], 1)
-    if i["decode_errors"] not in DECODE_POLICIES:
-        raise ConfigError(f"config key 'input.decode_errors' must be one of {list(DECODE_POLICIES)}, "
-                          f"got {i['decode_errors']!r}")
-    try:
-        if not getattr(codecs.lookup(i["fallback_encoding"]), "_is_text_encoding", True):
-            raise LookupError
-    except LookupError:
-        raise ConfigError(f"config key 'input.fallback_encoding' names no known encoding: "
-                          f"{i['fallback_encoding']!r} (e.g. cp1252, latin-1, cp1251)") from None
-    if i["duplicate_ids"] not in DUPLICATE_ID_POLICIES:
-        raise ConfigError(f"config key 'input.duplicate_ids' must be one of {list(DUPLICATE_ID_POLICIES)}, "
-                          f"got {i['duplicate_ids']!r}")
-
-
-def _check_languages(path, value):
-    """A list of language codes (ISO 639-1, lower case: ``en``, ``zh``; ``und`` = undetermined)."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and LANGUAGE_CODE.fullmatch(v) for v in value):
-        raise ConfigError(f"config key {path!r} must be a list of language codes such as [en, zh], got {value!r}")
-
-
-def validate(cfg, default):
-    """Check types against the defaults, ranges and choices; raise ConfigError on the first problem."""
-    def walk(node, ref, where):
-        for key, expected in ref.items():
-            path = f"{where}{key}"
-            value = node[key]
-            if expected is None or path == "junk":  # junk: typed settings (transforms.settings)
-                continue
-            if isinstance(expected, dict):
-                if not isinstance(value, dict):
-                    raise ConfigError(f"config key {path!r} must be a mapping, got {value!r}")
-                if key == "ftfy":
-                    _check_ftfy(path, value)
-                    continue
-                walk(value, expected, path + ".")
-            elif path != "output.shards":
-                _check_type(path, value, expected)
-    walk(cfg, default, "")
-    junk_settings(cfg["junk"])
-    d, f, i = cfg["dedup"], cfg["filter"], cfg["input"]
-    _check_input(i)
-    _check_range("filter.min_words", f["min_words"], 0)
-    _check_languages("filter.languages", f["languages"])
-    _check_range("dedup.threshold", d["threshold"], 0.01, 1.0)
-    _check_range("dedup.lsh_threshold", d["lsh_threshold"], 0.01, 1.0)
-    _check_range("dedup.ngram", d["ngram"], 1, 64)
-    _check_range("dedup.num_perm", d["num_perm"], 2, 4096)
-    _check_range("dedup.max_cc_rounds", d["max_cc_rounds"], 1, 200)
-    _check_range("dedup.min_rep_similarity", d["min_rep_similarity"], 0.0, 1.0)
-    _check_range("dedup.max_bucket_size", d["max_bucket_size"], 2)
-    _check_range("dedup.lsh_partitions", d["lsh_partitions"], 1, 1 << 20)
-    for key, choices in (("verify", ("exact", "estimate")), ("cluster_policy", ("representative", "components")),
-                         ("scheme", SCHEMES), ("hash", SHINGLE_HASHES)):
-        if d[key] not in choices:
-            raise ConfigError(f"config key 'dedup.{key}' must be one of {list(choices)}, got {d[key]!r}")
-    rep = d["representative"]
-    if rep not in ("longest", "smallest_id") and not (rep.startswith("meta:") and len(rep) > 5):
-        raise ConfigError("config key 'dedup.representative' must be longest, smallest_id or meta:<field>")
-    if cfg["output"]["format"] not in ("jsonl", "parquet"):  # transforms.columnar.FORMATS
-        raise ConfigError(f"config key 'output.format' must be one of ['jsonl', 'parquet'], got {cfg['output']['format']!r}")
-    shards = cfg["output"]["shards"]
-    if shards != "auto" and not (isinstance(shards, int) and not isinstance(shards, bool) and shards >= 1):
-        raise ConfigError(f"config key 'output.shards' must be 'auto' or an integer >= 1, got {shards!r}")
+def load_settings(path=None, preset=None, overrides=()):
+    """The typed :class:`transforms.stage_settings.Settings` of the config :func:`load_config`
+    merges (defaults, preset, user file, ``--set`` overrides); raises ConfigError naming the key."""
+    return _load(path, preset, overrides)[1]
 
 
 def load_config(path=None, preset=None, overrides=()):
-    """Return the validated config dict for an optional preset, user file and overrides."""
+    """Return the validated config dict (the merged YAML mapping) for an optional preset, user
+    file and overrides; :func:`load_settings` gives it as typed settings."""
+    return _load(path, preset, overrides)[0]
+
+
+def _load(path, preset, overrides):
+    """``(merged config dict, Settings)`` for an optional preset, user file and overrides."""
     default = read_yaml(DEFAULT_PATH)
     cfg = copy.deepcopy(default)
     if preset:
@@ -237,9 +136,9 @@ def load_config(path=None, preset=None, overrides=()):
     for assignment in overrides:
         apply_override(cfg, assignment)
         replaced_by += ["--set " + assignment] if assignment.split("=", 1)[0].strip() == "junk.rules" else []
-    validate(cfg, default)
+    settings = validate(cfg)
     if replaced_by and layer_rules:
         logging.getLogger("textwash").warning(
             "%s replaces the %d default junk rules with %d; to add rules and keep the defaults, list "
             "them under junk.extra_rules", " and ".join(replaced_by), layer_rules, len(cfg["junk"]["rules"]))
-    return cfg
+    return cfg, settings

@@ -16,7 +16,9 @@ Traceback (most recent call last):
 transforms.typed.ConfigError: config key 'x.max_words' must be >= 1, got 0
 """
 import dataclasses
+import difflib
 import functools
+import types
 import typing
 from dataclasses import field
 
@@ -27,10 +29,34 @@ class ConfigError(Exception):
     """A configuration problem; the message names the file or key and what is wrong."""
 
 
-def bounded(low=None, high=None, choices=None, pattern=False):
-    """Field metadata: the value must lie in ``low..high``, be one of ``choices``, or (``pattern``)
-    be a regex that compiles. Used as ``field(metadata=bounded(0.0, 1.0))``."""
-    return field(metadata={"low": low, "high": high, "choices": choices, "pattern": pattern})
+def bounded(low=None, high=None, choices=None, pattern=False, check=None):
+    """Field metadata: the value must lie in ``low..high``, be one of ``choices``, (``pattern``)
+    be a regex that compiles, and pass ``check`` (a function of the value returning what is
+    wrong with it as text, or None). Used as ``name: float = bounded(0.0, 1.0)``."""
+    return field(metadata={"low": low, "high": high, "choices": choices, "pattern": pattern, "check": check})
+
+
+def built_by(function):
+    """Field metadata: the field's value is ``function(mapping, dotted_path)`` instead of the
+    mapping built as the field's type (for a section with its own builder, such as ``junk``)."""
+    return field(metadata={"build": function})
+
+
+def unknown_key_error(path, key, known):
+    """ConfigError for an unknown ``key`` under dotted ``path`` (empty at the top), with the
+    closest known key as a suggestion.
+
+    >>> unknown_key_error("dedup", "treshold", ["threshold", "ngram"])
+    ConfigError("unknown config key 'dedup.treshold' (did you mean 'threshold'? known here: ngram, threshold)")
+    """
+    where = f"{path}.{key}" if path else str(key)
+    close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return ConfigError(f"unknown config key {where!r} ({hint}known here: {', '.join(sorted(map(str, known)))})")
+
+
+def _type_name(kind):
+    return "null" if kind is type(None) else kind.__name__
 
 
 def _type_error(path, value, name):
@@ -41,6 +67,15 @@ def _convert(path, value, kind):
     """``value`` checked against (and converted to) the annotation ``kind``."""
     if dataclasses.is_dataclass(kind):
         return build(kind, value, path)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        for option in typing.get_args(kind):
+            try:
+                return value if option is type(None) and value is None else _convert(path, value, option)
+            except ConfigError:
+                continue
+        raise _type_error(path, value, " or ".join(_type_name(k) for k in typing.get_args(kind)))
+    if kind is type(None) and value is not None:
+        raise _type_error(path, value, "null")
     if typing.get_origin(kind) is tuple:
         item = typing.get_args(kind)[0]
         if not isinstance(value, (list, tuple)):
@@ -69,6 +104,9 @@ def _check_bounds(path, value, meta):
     if low is not None and (value != value or value < low or (high is not None and value > high)):
         span = f"between {low} and {high}" if high is not None else f">= {low}"
         raise ConfigError(f"config key {path!r} must be {span}, got {value!r}")
+    problem = meta.get("check") and meta["check"](value)
+    if problem:
+        raise ConfigError(f"config key {path!r} must be {problem}, got {value!r}")
     if meta.get("pattern"):
         try:
             regex.compile(value, regex.V1)
@@ -92,15 +130,18 @@ def build(cls, data, path):
         raise ConfigError(f"config key {path!r} must be a mapping, got {data!r}")
     fields = _fields(cls)
     known = {f.name for f, _ in fields}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - known, key=str)
     if unknown:
-        raise ConfigError(f"unknown config key {path + '.' + unknown[0]!r} (known here: {', '.join(sorted(known))})")
+        raise unknown_key_error(path, unknown[0], known)
     values = {}
     for f, kind in fields:
-        where = f"{path}.{f.name}"
+        where = f"{path}.{f.name}" if path else f.name
         if f.name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise ConfigError(f"config key {where!r} is missing")
+            continue
+        if "build" in f.metadata:
+            values[f.name] = f.metadata["build"](data[f.name], where)
             continue
         values[f.name] = _convert(where, data[f.name], kind)
         _check_bounds(where, values[f.name], f.metadata)
