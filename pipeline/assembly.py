@@ -1,6 +1,6 @@
 """Assemble the textwash pipeline: read -> normalize -> strip junk -> filter -> dedup -> write.
 
-``build(pipeline, cfg, specs, output_dir, num_shards)`` adds every stage to a Beam pipeline;
+``build(pipeline, settings, specs, output_dir, num_shards)`` adds every stage to a Beam pipeline;
 ``finalize(output_dir, ...)`` runs on the launcher after the job: it reads the stats the job
 wrote, checks that ``read == kept + duplicates + rejected``, adds run facts and writes
 ``stats.json`` and ``_SUCCESS`` last, so a failed run never looks complete. A run that read
@@ -16,12 +16,11 @@ from transforms.boilerplate import BoilerplateStreams
 from transforms.dedup import DedupDecisions
 from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds, ReadRecords
-from transforms.index import INDEX_DIR, WriteIndex, index_meta, writes_fingerprints
+from transforms.index import INDEX_DIR, WriteIndex, index_meta
 from transforms.junk import StripJunk
 from transforms.normalize import Normalize
 from transforms.ratios import RejectByRatios
 from transforms.records import REJECTED
-from transforms.settings import junk_settings
 from transforms.streams import each_stream
 from transforms.write import (REJECTED_FIELDS, BundleStats, DeepSum, WriteCorpus,
                               WriteJsonlShards, junk_stats, read_stats, rejected_stats)
@@ -68,8 +67,10 @@ def _stats_per_bundle(streams, label, stats_of):
     return each_stream(streams, label, lambda: beam.ParDo(BundleStats(stats_of)))
 
 
-def build(pipeline, cfg, specs, output_dir, num_shards, against=()):
+def build(pipeline, settings, specs, output_dir, num_shards, against=()):
     """Add the whole job to ``pipeline``; outputs and the job stats land in ``output_dir``.
+
+    ``settings``: the run's :class:`transforms.stage_settings.Settings` (``load_settings``).
 
     ``against``: ``transforms.prior.PriorIndex`` of earlier runs to deduplicate against. With
     ``dedup.index`` the dedup index of the kept documents goes to ``output_dir/index``.
@@ -78,24 +79,24 @@ def build(pipeline, cfg, specs, output_dir, num_shards, against=()):
     those without candidate lines and the rebuilt ones, never flattened, up to the groupings
     that take each stream as an input (exact copies, fingerprints, shards).
     """
-    compress = cfg["output"]["compress"]
-    records = pipeline | "Read" >> ReadRecords(specs, cfg["input"])
-    ids = records | "UniqueIds" >> AssignUniqueIds(cfg["input"]["duplicate_ids"])
-    normalized = ids.docs | "Normalize" >> Normalize(cfg["normalize"])
-    keep_removed = cfg["output"]["write_removed"]  # removed lines travel only when written
-    junk = junk_settings(cfg["junk"])
+    compress = settings.output.compress
+    records = pipeline | "Read" >> ReadRecords(specs, settings.input)
+    ids = records | "UniqueIds" >> AssignUniqueIds(settings.input.duplicate_ids)
+    normalized = ids.docs | "Normalize" >> Normalize(settings.normalize)
+    keep_removed = settings.output.write_removed  # removed lines travel only when written
+    junk = settings.junk
     cleaned = normalized | "StripJunk" >> StripJunk(junk, keep_removed)
     judged = cleaned.docs | "DocRatios" >> RejectByRatios(junk.doc_ratios)
     stripped = judged.docs | "Boilerplate" >> BoilerplateStreams(junk.boilerplate, keep_removed)
-    filtered = each_stream(stripped, "Filter", lambda: FilterDocs(cfg["filter"]))
+    filtered = each_stream(stripped, "Filter", lambda: FilterDocs(settings.filter))
     kept = tuple(f.docs for f in filtered)
     index_stats = ()
-    if cfg["dedup"]["enabled"]:
-        index = cfg["dedup"]["index"] and ("prints" if writes_fingerprints(cfg) else "sig")
-        decisions, dedup_stats, *rows = kept | "Dedup" >> DedupDecisions(cfg["dedup"], against, index or None)
+    if settings.dedup.enabled:
+        index = settings.dedup.index and ("prints" if settings.dedup.writes_fingerprints else "sig")
+        decisions, dedup_stats, *rows = kept | "Dedup" >> DedupDecisions(settings.dedup, against, index or None)
         if index:
             index_stats = ((rows[0], decisions) | "WriteIndex" >> WriteIndex(
-                f"{output_dir.rstrip('/')}/{INDEX_DIR}", num_shards, index_meta(cfg, index == "prints")),)
+                f"{output_dir.rstrip('/')}/{INDEX_DIR}", num_shards, index_meta(settings, index == "prints")),)
     else:
         decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
@@ -103,10 +104,10 @@ def build(pipeline, cfg, specs, output_dir, num_shards, against=()):
 
     corpus_stats = ((kept, decisions)
                     | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress,
-                                                   cfg["output"]["format"]))
+                                                   settings.output.format))
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
-    if cfg["output"]["write_removed"]:
+    if settings.output.write_removed:
         (each_stream(stripped, "RemovedLines", lambda: beam.FlatMap(_removed_lines))
          | "WriteRemoved" >> WriteJsonlShards(output_dir, "removed", num_shards,
                                               ("doc_id", "rule", "line"), compress))

@@ -27,7 +27,7 @@ class _DropBeamImportNoise(logging.Filter):
 logging.getLogger().addFilter(_DropBeamImportNoise())
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
-from pipeline.config import ConfigError, add_config_arguments, load_config
+from pipeline.config import ConfigError, add_config_arguments, load_config, load_settings
 from pipeline.options import OptionsError, beam_option_names, make_options, make_runner, unknown_options
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
@@ -256,19 +256,19 @@ def prepare_output(output_dir, overwrite):
         FileSystems.delete(sorted(set(ours) - set(markers)))
 
 
-def _load_priors(paths, cfg, output_dir):
+def _load_priors(paths, settings, output_dir):
     """``--against`` indexes, checked before anything runs (a mismatch is a UsageError)."""
     from transforms.index import PriorIndexError
     from transforms.prior import load_priors
     try:
-        return load_priors(paths, cfg, output_dir)
+        return load_priors(paths, settings, output_dir)
     except PriorIndexError as exc:
         raise UsageError(str(exc)) from None
 
 
-def auto_shards(cfg, specs):
+def auto_shards(settings, specs):
     """Number of output shards: the config value, or one per 64 MiB of input for 'auto'."""
-    shards = cfg["output"]["shards"]
+    shards = settings.output.shards
     if shards != "auto":
         return shards
     total = sum(s.get("size") or 0 for s in specs)
@@ -296,16 +296,16 @@ def run_command(args, beam_args):
     """Execute ``textwash run``; returns the final stats dict."""
     import apache_beam as beam
     check_unknown_options(beam_args, args.known_options)
-    cfg = load_config(args.config, args.preset, args.overrides)
+    settings = load_settings(args.config, args.preset, args.overrides)
     skipped = []
     specs = list_inputs(args.input, skipped)
-    against = _load_priors(args.against, cfg, args.output)
+    against = _load_priors(args.against, settings, args.output)
     options = make_options(beam_args)
     output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
     if not _is_dry_run(options):  # a dry run builds the job only: touch no (remote) output
         prepare_output(args.output, args.overwrite)
         args.output_ready = output_dir  # from here on an interrupt may leave files in it
-    num_shards = auto_shards(cfg, specs)
+    num_shards = auto_shards(settings, specs)
     if not args.quiet:
         left_out = f" ({len(skipped)} skipped: {_names(skipped)})" if skipped else ""
         print(f"textwash: {len(specs)} input file(s){left_out}, {num_shards} output shard(s) -> {output_dir}",
@@ -313,7 +313,7 @@ def run_command(args, beam_args):
     started = time.time()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    assembly.build(pipeline, cfg, specs, output_dir, num_shards, against)
+    assembly.build(pipeline, settings, specs, output_dir, num_shards, against)
     with _progress(args, options, pipeline, specs):
         result = pipeline.run()
         result.wait_until_finish()
@@ -330,7 +330,7 @@ def run_command(args, beam_args):
                                   args.max_rejected_share)
     except assembly.RunFailed as exc:
         from pipeline.diagnose import failure_line
-        raise RunError(failure_line(exc, output_dir, cfg)) from None
+        raise RunError(failure_line(exc, output_dir, settings)) from None
     try:
         print(progress.summary_table(stats))
         sys.stdout.flush()

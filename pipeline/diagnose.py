@@ -1,6 +1,6 @@
 """Why a run failed, in one line a user can act on: the top rejection reason and its fix.
 
-``rejection_fix(output_dir, reason, cfg)`` looks at the rejected records of ``reason`` that
+``rejection_fix(output_dir, reason, settings)`` looks at the rejected records of ``reason`` that
 the run wrote (``rejected-*.jsonl``, streamed, at most ``SAMPLE`` of them) and returns what to
 change: a JSONL input whose text is in another field gets ``--set input.text_field=content``
 (the field is read from the rejected lines themselves), too-short documents get a
@@ -81,20 +81,20 @@ def _field_list(records):
     return f"[{shown}]"
 
 
-def rejection_fix(output_dir, reason, cfg):
+def rejection_fix(output_dir, reason, settings):
     """What to change when most records are rejected for ``reason`` (``stage:reason``): str."""
     name = reason.split(":", 1)[-1]
     records = _sample(output_dir, reason) if name in ("missing_text_field", "text_not_string",
                                                       "too_few_words") else []
     if name in ("missing_text_field", "text_not_string"):
-        field = cfg["input"]["text_field"]
-        candidate = text_field_candidate(records, cfg["input"]["id_field"])
+        field = settings.input.text_field
+        candidate = text_field_candidate(records, settings.input.id_field)
         if candidate and candidate != field:
             return f"its records have fields {_field_list(records)}: try --set input.text_field={candidate}"
         return f"its records have fields {_field_list(records)}: set input.text_field to the text's field"
     if name == "too_few_words":
         words = [int(m.group(1)) for m in (WORDS_RE.match(r.get("detail") or "") for r in records) if m]
-        current = cfg["filter"]["min_words"]
+        current = settings.filter.min_words
         if words:
             lower = max(1, int(statistics.median_low(words)))
             if lower < current:
@@ -115,11 +115,11 @@ def rejection_fix(output_dir, reason, cfg):
     return f"see the records in {output_dir}/rejected-*.jsonl (detail field) and report.html"
 
 
-def failure_line(exc, output_dir, cfg):
+def failure_line(exc, output_dir, settings):
     """The one-line message of a run that ran but failed (``assembly.RunFailed``)."""
     stats = exc.stats
     where = f"no _SUCCESS written; outputs and stats.json in {output_dir}"
     reason, count = top_reason(stats)
     if not stats.get("counts", {}).get("read") or reason is None:
         return f"{exc}; {where}"
-    return f"{exc}; top reason {reason} ({count:,}): {rejection_fix(output_dir, reason, cfg)}; {where}"
+    return f"{exc}; top reason {reason} ({count:,}): {rejection_fix(output_dir, reason, settings)}; {where}"

@@ -69,18 +69,18 @@ def cluster_of(output_dir, cluster_id, limit=MAX_MEMBERS):
 
 def dedup_settings(stats):
     """The dedup config of the run (from the config file / preset / overrides in stats), or defaults."""
-    from pipeline.config import ConfigError, load_config
+    from pipeline.config import ConfigError, load_settings
     conf = stats.get("config") or {}
     try:
-        return load_config(conf.get("file"), conf.get("preset"), conf.get("overrides") or [])["dedup"], ""
+        return load_settings(conf.get("file"), conf.get("preset"), conf.get("overrides") or []).dedup, ""
     except ConfigError as exc:
-        return load_config()["dedup"], f" (run config unavailable: {exc}; default dedup settings used)"
+        return load_settings().dedup, f" (run config unavailable: {exc}; default dedup settings used)"
 
 
-def similarities(text, others, dedup_cfg):
+def similarities(text, others, dedup):
     """``[(minhash estimate, exact Jaccard)]`` of ``text`` against each text of ``others``."""
-    signer = Signer.from_config(dedup_cfg)
-    n = dedup_cfg["ngram"]
+    signer = Signer.from_settings(dedup)
+    n = dedup.ngram
     mine = shingles(text, n)
     sig = signer.signature(mine)
     out = []
@@ -131,11 +131,11 @@ def explain(output_dir, doc_id):
         if len(members) <= 1:
             out.append("cluster: none (no near or exact duplicate)")
         else:
-            cfg, note = dedup_settings(stats)
+            dedup, note = dedup_settings(stats)
             others = [(m, role) for m, role in members if m["id"] != doc_id]
-            sims = similarities(rec["text"], [m["text"] for m, _ in others], cfg)
+            sims = similarities(rec["text"], [m["text"] for m, _ in others], dedup)
             out.append(f"cluster {cluster_id}: {len(members)} member(s) shown; similarity of {doc_id} to each "
-                       f"({cfg['ngram']}-word shingles, {cfg['num_perm']} perm, threshold {cfg['threshold']})"
+                       f"({dedup.ngram}-word shingles, {dedup.num_perm} perm, threshold {dedup.threshold})"
                        f"{note}:")
             width = max(len(m["id"]) for m, _ in others)
             out.append(f"  {'member':{width}}  {'role':22}  minhash  exact")

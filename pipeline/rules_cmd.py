@@ -11,10 +11,9 @@ import dataclasses
 import json
 import os
 
-from pipeline.config import ConfigError, add_config_arguments, load_config
+from pipeline.config import ConfigError, add_config_arguments, load_settings
 from transforms.junk import strip_junk
 from transforms.rules import JunkRules, RuleTimeout
-from transforms.settings import junk_settings
 
 
 def try_example(spec, timeout=1.0):
@@ -88,10 +87,10 @@ def format_heuristics(junk, hits=None):
     return "\n".join(lines) + "\n"
 
 
-def format_rules(cfg, source="configs/default.yaml", hits=None):
-    """Text listing of the junk rules of ``cfg`` (enabled first, then disabled) with examples;
-    with ``hits`` (:func:`run_hits`) what each removed in that run."""
-    junk = junk_settings(cfg["junk"])
+def format_rules(junk, source="configs/default.yaml", hits=None):
+    """Text listing of the rules of the junk settings ``junk`` (:class:`transforms.settings.JunkSettings`;
+    enabled first, then disabled) with examples; with ``hits`` (:func:`run_hits`) what each
+    removed in that run."""
     enabled = [r for r in junk.rules if r.enabled]
     disabled = [r for r in junk.rules if not r.enabled]
     timeout = junk.regex_timeout_s
@@ -134,11 +133,11 @@ def add_parser(sub):
 
 def command(args):
     """Run ``textwash rules``: print the listing; returns 0."""
-    cfg = load_config(args.config, args.preset, args.overrides)
+    junk = load_settings(args.config, args.preset, args.overrides).junk
     parts = ["configs/default.yaml"] + ([f"preset {args.preset}"] if args.preset else []) \
         + ([args.config] if args.config else []) + [f"--set {o}" for o in args.overrides]
     hits = run_hits(args.run) if args.run else None
-    print(format_rules(cfg, " + ".join(parts), hits), end="")
+    print(format_rules(junk, " + ".join(parts), hits), end="")
     print()
-    print(format_heuristics(junk_settings(cfg["junk"]), hits), end="")
+    print(format_heuristics(junk, hits), end="")
     return 0

@@ -15,7 +15,7 @@ import difflib
 
 import regex
 
-from pipeline.config import ConfigError, add_config_arguments, load_config
+from pipeline.config import ConfigError, add_config_arguments, load_settings
 from transforms.boilerplate import remove_boilerplate_in_memory
 from transforms.clean import DocumentCleaner
 from transforms.dedup import rank_key, text_hash
@@ -27,7 +27,7 @@ THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 STEP = 0.05
 
 
-def read_sample(patterns, input_cfg, limit):
+def read_sample(patterns, input_settings, limit):
     """``(docs, unreadable)``: up to ``limit`` documents (dicts) from the input patterns, and the
     rejected records of what could not be read (skipped here, as the pipeline would reject them)."""
     docs, unreadable = [], []
@@ -36,7 +36,7 @@ def read_sample(patterns, input_cfg, limit):
             continue
         reader = read_text_file if spec["kind"] == "text" else read_jsonl_file
         with contextlib.ExitStack() as stack:  # decompressed as the pipeline reads it
-            for item in reader(spec, open_input(spec["path"], stack), input_cfg):
+            for item in reader(spec, open_input(spec["path"], stack), input_settings):
                 if not isinstance(item, dict):
                     unreadable.append(item.value)
                     continue
@@ -46,11 +46,11 @@ def read_sample(patterns, input_cfg, limit):
     return docs, unreadable
 
 
-def clean_sample(docs, cfg):
+def clean_sample(docs, settings):
     """``(ids, texts, metas, dropped)``: the docs cleaned and filtered as the pipeline does
     (:class:`transforms.clean.DocumentCleaner`, corpus boilerplate counted on the sample);
     dropped = how many were rejected."""
-    clean = DocumentCleaner(cfg)
+    clean = DocumentCleaner(settings)
     cleaned = (clean.before_boilerplate(doc) for doc in docs)
     survivors = [doc for doc, rejection in cleaned if rejection is None]
     survivors = remove_boilerplate_in_memory(survivors, clean.settings.boilerplate)
@@ -107,7 +107,7 @@ def clusters_at(reps, sims, threshold, d):
     >>> import numpy as np
     >>> sig = np.zeros(4, dtype=np.uint32)
     >>> clusters_at([((0,), sig, 1), ((1,), sig, 1), ((2,), sig, 2)], {(0, 1): 0.9}, 0.8,
-    ...             {"cluster_policy": "representative", "min_rep_similarity": 0.5})
+    ...             load_settings().dedup)  # cluster_policy representative, min_rep_similarity 0.5
     (2, 2)
     """
     parent = list(range(len(reps)))
@@ -128,8 +128,8 @@ def clusters_at(reps, sims, threshold, d):
     for members in components.values():
         head = min(members, key=lambda i: reps[i][0])
         for i in members:
-            own = (i != head and d["cluster_policy"] == "representative"
-                   and estimated_jaccard(reps[i][1], reps[head][1]) < d["min_rep_similarity"])
+            own = (i != head and d.cluster_policy == "representative"
+                   and estimated_jaccard(reps[i][1], reps[head][1]) < d.min_rep_similarity)
             key = i if own else head
             weight[key] = weight.get(key, 0) + reps[i][2]
     big = [w for w in weight.values() if w > 1]
@@ -147,20 +147,20 @@ def where_they_differ(a, b, context=6, limit=160):
     return a[:limit], b[:limit]
 
 
-def tune(patterns, cfg, limit=5000, examples=2):
+def tune(patterns, settings, limit=5000, examples=2):
     """The tune table and examples for a sample (str)."""
-    docs, unreadable = read_sample(patterns, cfg["input"], limit)
-    ids, texts, metas, dropped = clean_sample(docs, cfg)
-    d = cfg["dedup"]
+    docs, unreadable = read_sample(patterns, settings.input, limit)
+    ids, texts, metas, dropped = clean_sample(docs, settings)
+    d = settings.dedup
     cleaned = [{"id": i, "text": t, "meta": m} for i, t, m in zip(ids, texts, metas)]
-    groups = [sorted(g, key=lambda i: rank_key(cleaned[i], d["representative"])) for g in group_exact(cleaned)]
+    groups = [sorted(g, key=lambda i: rank_key(cleaned[i], d.representative)) for g in group_exact(cleaned)]
     exact_dups = sum(len(g) - 1 for g in groups)
-    signer = Signer.from_config(d)
-    signed = [signer.sign_text(texts[g[0]], d["ngram"]) or (None, None) for g in groups]
-    reps = [(rank_key(cleaned[g[0]], d["representative"]), sig, len(g)) for g, (sig, _) in zip(groups, signed)]
-    bands, rows = lsh_params(d["lsh_threshold"], d["num_perm"])
+    signer = Signer.from_settings(d)
+    signed = [signer.sign_text(texts[g[0]], d.ngram) or (None, None) for g in groups]
+    reps = [(rank_key(cleaned[g[0]], d.representative), sig, len(g)) for g, (sig, _) in zip(groups, signed)]
+    bands, rows = lsh_params(d.lsh_threshold, d.num_perm)
     pairs = pair_similarities(signed, candidate_pairs([sig for sig, _ in signed], bands, rows,
-                                                      d["max_bucket_size"]), d["verify"])
+                                                      d.max_bucket_size), d.verify)
     pairs = {key: sim for key, sim in pairs.items() if sim >= THRESHOLDS[0]}
     reps_idx = [g[0] for g in groups]
     lines = [f"unreadable: {len(unreadable)} record(s) skipped, first: "
@@ -168,14 +168,14 @@ def tune(patterns, cfg, limit=5000, examples=2):
     lines += [f"sample: {len(docs)} document(s) read (limit {limit}), {dropped} rejected by cleaning/filter, "
              f"{len(texts)} compared; {exact_dups} exact cop(ies) in {sum(1 for g in groups if len(g) > 1)} "
              f"group(s) (dropped at every threshold)",
-             f"similarity: {'exact' if d['verify'] == 'exact' else 'MinHash estimate of'} {d['ngram']}-word shingle "
-             f"Jaccard of the LSH candidates ({d['num_perm']} perm, bands for {d['lsh_threshold']}) "
-             f"(current dedup.threshold = {d['threshold']})", "",
+             f"similarity: {'exact' if d.verify == 'exact' else 'MinHash estimate of'} {d.ngram}-word shingle "
+             f"Jaccard of the LSH candidates ({d.num_perm} perm, bands for {d.lsh_threshold}) "
+             f"(current dedup.threshold = {d.threshold})", "",
              f"{'threshold':>9}  {'near pairs':>10}  {'clusters':>8}  {'duplicates':>10}  {'kept':>6}"]
     for t in THRESHOLDS:
         n_pairs = sum(1 for s in pairs.values() if s >= t)
         n_clusters, dups = clusters_at(reps, pairs, t, d)
-        mark = "  <- current" if abs(t - d["threshold"]) < 1e-9 else ""
+        mark = "  <- current" if abs(t - d.threshold) < 1e-9 else ""
         lines.append(f"{t:>9.2f}  {n_pairs:>10}  {n_clusters:>8}  {dups:>10}  {len(texts) - dups:>6}{mark}")
     lines += ["", f"example pairs just above each threshold (similarity in [t, t+{STEP})):"]
     for t in THRESHOLDS:
@@ -211,6 +211,6 @@ def command(args):
     """Run ``textwash tune``; returns 0."""
     if args.limit < 2 or args.examples < 0:
         raise ConfigError("--limit must be >= 2 and --examples >= 0")
-    cfg = load_config(args.config, args.preset, args.overrides)
-    print(tune(args.input, cfg, args.limit, args.examples), end="")
+    settings = load_settings(args.config, args.preset, args.overrides)
+    print(tune(args.input, settings, args.limit, args.examples), end="")
     return 0

@@ -7,18 +7,19 @@ Each stage is a ``PTransform`` that takes a PCollection of documents (dicts with
 =====================  ==============================================  =========================
 stage                  takes                                           returns
 =====================  ==============================================  =========================
-ReadDocuments          ``list_inputs(patterns)``, ``cfg["input"]``      docs, rejected
-Normalize              ``cfg["normalize"]``                             docs
-StripJunk              ``junk_settings(cfg["junk"])``                   docs, rejected
-RejectByRatios         ``junk.doc_ratios``                              docs, rejected
-RemoveBoilerplate      ``junk.boilerplate``                             docs
-FilterDocs             ``cfg["filter"]``                                docs, rejected
-Deduplicate            ``cfg["dedup"]``                                 (kept, duplicates, stats)
+ReadDocuments          ``list_inputs(patterns)``, ``settings.input``    docs, rejected
+Normalize              ``settings.normalize``                           docs
+StripJunk              ``settings.junk``                                docs, rejected
+RejectByRatios         ``settings.junk.doc_ratios``                     docs, rejected
+RemoveBoilerplate      ``settings.junk.boilerplate``                    docs
+FilterDocs             ``settings.filter``                              docs, rejected
+Deduplicate            ``settings.dedup``                               (kept, duplicates, stats)
 =====================  ==============================================  =========================
 
-``cfg`` is the merged, validated configuration of :func:`load_config` (the defaults of
-``configs/default.yaml`` + a preset + a config file + ``--set`` overrides), the same one
-``textwash run`` uses, so a custom pipeline cleans exactly as the command does. The names are
+``settings`` is the :class:`Settings` of :func:`load_settings`: typed, frozen, validated
+sections built once from the merged configuration (the defaults of ``configs/default.yaml`` +
+a preset + a config file + ``--set`` overrides), the same ones ``textwash run`` uses, so a
+custom pipeline cleans exactly as the command does. The names are
 imported lazily, so ``import transforms.minhash`` alone stays light.
 """
 import importlib
@@ -32,9 +33,13 @@ _EXPORTS = {
     "FilterDocs": "transforms.filter",
     "Deduplicate": "transforms.dedup",
     "DocumentCleaner": "transforms.clean",
+    "Settings": "transforms.stage_settings", "settings_from_config": "transforms.stage_settings",
+    "InputSettings": "transforms.stage_settings", "NormalizeSettings": "transforms.stage_settings",
+    "FilterSettings": "transforms.stage_settings", "DedupSettings": "transforms.stage_settings",
+    "OutputSettings": "transforms.stage_settings",
     "JunkSettings": "transforms.settings", "junk_settings": "transforms.settings",
-    "ConfigError": "transforms.settings",
-    "load_config": "pipeline.config",
+    "ConfigError": "transforms.typed",
+    "load_config": "pipeline.config", "load_settings": "pipeline.config",
     "REJECTED": "transforms.records",
 }
 __all__ = sorted(_EXPORTS)

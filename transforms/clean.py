@@ -13,24 +13,23 @@ from transforms.language import detect_language
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.ratios import ratio_verdict
 from transforms.rules import RuleTimeout
-from transforms.settings import junk_settings
 
 
 class DocumentCleaner:
-    """``DocumentCleaner(cfg)(text)`` -> ``(clean_text, hits, removed, rejection)`` for a merged
-    config ``cfg`` (:func:`pipeline.config.load_config`).
+    """``DocumentCleaner(settings)(text)`` -> ``(clean_text, hits, removed, rejection)`` for the
+    :class:`transforms.stage_settings.Settings` of a config (:func:`pipeline.config.load_settings`).
 
     ``rejection`` is None for a kept document, else ``(stage, reason, detail)`` as the pipeline
     would write it in ``rejected``; ``clean_text`` is the text as far as it got.
     """
 
-    def __init__(self, cfg):
-        self.ftfy = ftfy_config(cfg["normalize"]["ftfy"])
-        self.fast = cfg["normalize"]["fast_path"]
-        self.settings = junk_settings(cfg["junk"])
+    def __init__(self, settings):
+        self.ftfy = ftfy_config(settings.normalize.ftfy)
+        self.fast = settings.normalize.fast_path
+        self.settings = settings.junk
         self.junk = Cleaner(self.settings)
-        self.min_words = cfg["filter"]["min_words"]
-        self.languages = tuple(cfg["filter"]["languages"])
+        self.min_words = settings.filter.min_words
+        self.languages = settings.filter.languages
 
     def __call__(self, text):
         doc, rejection = self.before_boilerplate({"id": "", "text": text})

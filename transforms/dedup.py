@@ -93,22 +93,22 @@ class SignDocs(beam.DoFn):
     near duplicate (its exact copies still are).
     """
 
-    def __init__(self, dedup_cfg, index=None, prior_ranks=False):
-        self.cfg, self.index, self.prior_ranks = dedup_cfg, index, prior_ranks
+    def __init__(self, settings, index=None, prior_ranks=False):
+        self.settings, self.index, self.prior_ranks = settings, index, prior_ranks
 
     def setup(self):
-        self.signer = Signer.from_config(self.cfg)
+        self.signer = Signer.from_settings(self.settings)
 
     def process(self, doc):
         yield from self._sign(doc)  # (a helper keeps Beam's type inference off TaggedOutput)
 
     def _sign(self, doc):
-        signed = self.signer.sign_text(doc["text"], self.cfg["ngram"])
+        signed = self.signer.sign_text(doc["text"], self.settings.ngram)
         sig = prints = None
         if signed:
             sig, prints = signed
             sig = sig.tobytes()
-            prints = prints.tobytes() if self.cfg["verify"] == "exact" else None
+            prints = prints.tobytes() if self.settings.verify == "exact" else None
             if prints is not None:
                 # raw bytes travel through the join with no pickling (a coder of their own)
                 yield beam.pvalue.TaggedOutput("prints", (doc["id"], prints))
@@ -116,7 +116,7 @@ class SignDocs(beam.DoFn):
         if self.index:
             yield beam.pvalue.TaggedOutput("index", index_row(
                 doc, digest, sig, prints if self.index == "prints" else False))
-        rank = rank_key(doc, self.cfg["representative"])
+        rank = rank_key(doc, self.settings.representative)
         yield digest, (doc["id"], new_rank(rank) if self.prior_ranks else rank, sig)
 
 
@@ -201,15 +201,15 @@ class DedupDecisions(beam.PTransform):
     the kept ones).
     """
 
-    def __init__(self, dedup_cfg, priors=(), index=None):
+    def __init__(self, settings, priors=(), index=None):
         super().__init__()
-        self.cfg = dedup_cfg
-        self.bands, self.rows = lsh_params(dedup_cfg["lsh_threshold"], dedup_cfg["num_perm"])
-        self.sig_dtype = signature_dtype(dedup_cfg)
+        self.settings = settings  # transforms.stage_settings.DedupSettings
+        self.bands, self.rows = lsh_params(settings.lsh_threshold, settings.num_perm)
+        self.sig_dtype = signature_dtype(settings)
         self.priors, self.index = tuple(priors), index
 
     def expand(self, docs):
-        cfg, priors = self.cfg, self.priors
+        cfg, priors = self.settings, self.priors
         tags = ("prints", "index") if self.index else ("prints",)
         signed = each_stream(docs, "Sign", lambda: beam.ParDo(SignDocs(cfg, self.index, bool(priors))).with_outputs(
             *tags, main="signed"))
@@ -217,7 +217,7 @@ class DedupDecisions(beam.PTransform):
         by_hash = (signed[0].signed if len(signed) == 1 else
                    [s.signed for s in signed] | "AllSigned" >> beam.Flatten())
         if priors:
-            prior_records = p | "ReadPrior" >> ReadPrior(priors, cfg["representative"])
+            prior_records = p | "ReadPrior" >> ReadPrior(priors, cfg.representative)
             by_hash = (by_hash, prior_records) | "WithPrior" >> beam.Flatten()
         prints = tuple(s.prints for s in signed)
         grouped = (by_hash
@@ -225,18 +225,18 @@ class DedupDecisions(beam.PTransform):
                    | "PickExactRep" >> beam.ParDo(_Tagged(group_exact)).with_outputs(
                        "members", main="reps"))
         reps = grouped.reps
-        exact = cfg["verify"] == "exact"
+        exact = cfg.verify == "exact"
         estimate_ks = tuple(k for k, prior in enumerate(priors) if not (exact and prior.fingerprints))
         buckets = (reps
                    | "LshBandBatches" >> beam.ParDo(BandBatches(
                        self.bands, self.rows * np.dtype(self.sig_dtype).itemsize, not exact,
-                       cfg["lsh_partitions"]))
+                       cfg.lsh_partitions))
                    | "GroupPartitions" >> beam.GroupByKey()
                    | "Buckets" >> beam.FlatMap(partition_buckets))
         extra_stats = ()
         if priors:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
-                prior_bucket_pairs, cfg["max_bucket_size"], self.sig_dtype, cfg["threshold"])
+                prior_bucket_pairs, cfg.max_bucket_size, self.sig_dtype, cfg.threshold)
             ).with_outputs("stats", main="pairs")
             if exact:
                 candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
@@ -245,26 +245,26 @@ class DedupDecisions(beam.PTransform):
                     to_verify, to_estimate = candidates | "ByIndexKind" >> beam.Partition(
                         lambda pair, _: estimated_by_index(pair, estimate_ks), 2)
                 prior_prints = to_verify | "FetchPriorPrints" >> FetchPriorPrints(priors)
-                edges = (to_verify, prints + (prior_prints,)) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+                edges = (to_verify, prints + (prior_prints,)) | "ExactVerify" >> ExactVerify(cfg.threshold)
                 if estimate_ks:
                     estimated = (to_estimate, reps) | "EstimateVerify" >> EstimateVerify(
-                        cfg["threshold"], self.sig_dtype)
+                        cfg.threshold, self.sig_dtype)
                     edges = (edges, estimated) | "AllEdges" >> beam.Flatten()
             else:
                 candidates = edges = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
             extra_stats = (p | "PriorDocs" >> beam.Create([{"dedup": {"prior_docs": sum(x.docs for x in priors)}}]),)
         elif exact:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
-                bucket_pairs, cfg["max_bucket_size"])).with_outputs("stats", main="pairs")
+                bucket_pairs, cfg.max_bucket_size)).with_outputs("stats", main="pairs")
             candidates = buckets.pairs | "DistinctPairs" >> beam.Distinct()
-            edges = (candidates, prints) | "ExactVerify" >> ExactVerify(cfg["threshold"])
+            edges = (candidates, prints) | "ExactVerify" >> ExactVerify(cfg.threshold)
         else:
             buckets = buckets | "CandidatePairs" >> beam.ParDo(_Tagged(
-                candidate_pairs, cfg["threshold"], cfg["max_bucket_size"], self.sig_dtype)).with_outputs(
+                candidate_pairs, cfg.threshold, cfg.max_bucket_size, self.sig_dtype)).with_outputs(
                 "stats", main="pairs")
             candidates = edges = buckets.pairs | "DistinctPairs" >> beam.CombinePerKey(max)
         labels, violations = edges | "PairOnly" >> beam.Keys() | "Clusters" >> ConnectedComponents(
-            cfg["max_cc_rounds"], fail_if_not_converged=True)
+            cfg.max_cc_rounds, fail_if_not_converged=True)
         matches = (edges
                    | "BothEnds" >> beam.FlatMap(_both_ends)
                    | "BestMatch" >> beam.CombinePerKey(_best_match))
@@ -276,7 +276,7 @@ class DedupDecisions(beam.PTransform):
         assigned = ({"head": heads, "member": members}
                     | "JoinHeads" >> beam.CoGroupByKey()
                     | "AssignMembers" >> beam.ParDo(_Tagged(
-                        assign_members, cfg["cluster_policy"], cfg["min_rep_similarity"], self.sig_dtype)
+                        assign_members, cfg.cluster_policy, cfg.min_rep_similarity, self.sig_dtype)
                     ).with_outputs("size", "stats", main="assign"))
         sizes = assigned.size | "ClusterSizes" >> beam.CombinePerKey(sum)
         assignments = (assigned.assign, labelled.single) | "AllAssignments" >> beam.Flatten()
@@ -329,12 +329,12 @@ class Deduplicate(beam.PTransform):
     join where it writes (``transforms.write.WriteCorpus``) to move the documents once.
     """
 
-    def __init__(self, dedup_cfg):
+    def __init__(self, settings):
         super().__init__()
-        self.cfg = dedup_cfg
+        self.settings = settings  # transforms.stage_settings.DedupSettings
 
     def expand(self, docs):
-        decisions, stats = docs | "Decide" >> DedupDecisions(self.cfg)
+        decisions, stats = docs | "Decide" >> DedupDecisions(self.settings)
         out = ({"doc": docs | "KeyById" >> beam.Map(lambda d: (d["id"], d)), "decision": decisions}
                | "JoinDecisions" >> beam.CoGroupByKey()
                | "ApplyDecisions" >> beam.ParDo(_Tagged(_join_decision)).with_outputs(

@@ -77,10 +77,10 @@ class RejectByVerdict(beam.DoFn):
 class FilterDocs(beam.PTransform):
     """PCollection[doc] -> DoOutputsTuple(docs, rejected)."""
 
-    def __init__(self, filter_cfg):
+    def __init__(self, settings):
         super().__init__()
-        self.min_words = filter_cfg["min_words"]
-        self.languages = tuple(filter_cfg["languages"])
+        self.min_words = settings.min_words  # settings: transforms.stage_settings.FilterSettings
+        self.languages = settings.languages
 
     def expand(self, docs):
         return docs | "RejectShort" >> beam.ParDo(RejectByVerdict(

@@ -177,7 +177,7 @@ class ReadRecords(ReadDocuments):
     copy every document once more)."""
 
     def expand(self, pbegin):
-        return self.files(pbegin) | "ReadFiles" >> beam.ParDo(ReadFileRecords(self.cfg))
+        return self.files(pbegin) | "ReadFiles" >> beam.ParDo(ReadFileRecords(self.settings))
 
 
 class AssignUniqueIds(beam.PTransform):

@@ -49,23 +49,18 @@ class PriorIndexError(Exception):
     """An ``--against`` index that cannot be used (missing, incomplete, other settings)."""
 
 
-def index_meta(cfg, fingerprints):
-    """The settings part of ``_meta.json`` for a run config (``docs`` / ``shards`` / ``bytes``
-    are added by the job)."""
-    d = cfg["dedup"]
-    bands, rows = lsh_params(d["lsh_threshold"], d["num_perm"])
+def index_meta(settings, fingerprints):
+    """The settings part of ``_meta.json`` for a run's :class:`transforms.stage_settings.Settings`
+    (``docs`` / ``shards`` / ``bytes`` are added by the job)."""
+    d = settings.dedup
+    bands, rows = lsh_params(d.lsh_threshold, d.num_perm)
     from transforms.lsh import signature_dtype
     return {"format": FORMAT, "version": VERSION, "tokens": TOKENS, "text_hash": TEXT_HASH,
-            "ngram": d["ngram"], "num_perm": d["num_perm"], "seed": d["seed"], "scheme": d["scheme"],
-            "hash": d["hash"], "bands": bands, "rows": rows, "lsh_threshold": d["lsh_threshold"],
-            "threshold": d["threshold"], "normalization": cfg["normalize"]["ftfy"],
+            "ngram": d.ngram, "num_perm": d.num_perm, "seed": d.seed, "scheme": d.scheme,
+            "hash": d.hash, "bands": bands, "rows": rows, "lsh_threshold": d.lsh_threshold,
+            "threshold": d.threshold, "normalization": settings.normalize.ftfy.options(),
             "sig_dtype": signature_dtype(d), "fingerprints": bool(fingerprints),
-            "verify": d["verify"], "representative": d["representative"]}
-
-
-def writes_fingerprints(cfg):
-    """True when this run's index carries shingle fingerprints (exact verification only)."""
-    return cfg["dedup"]["verify"] == "exact" and cfg["dedup"]["index_fingerprints"]
+            "verify": d.verify, "representative": d.representative}
 
 
 def index_shard_path(index_dir, shard, num_shards):

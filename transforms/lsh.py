@@ -17,13 +17,13 @@ from transforms.minhash import Signer, exact_jaccard
 from transforms.streams import as_streams, in_global_window, stream_label
 
 
-def signature_dtype(dedup_cfg):
-    """The numpy dtype (as a string, e.g. '<u4') of the signatures of a ``dedup`` config.
+def signature_dtype(dedup):
+    """The numpy dtype (as a string, e.g. '<u4') of the signatures of the ``dedup`` settings.
 
     Signatures travel between stages as their raw bytes (``ndarray.tobytes``): Beam encodes
     bytes as they are, whereas a numpy array is pickled and unpickled at every shuffle.
     """
-    return Signer.from_config(dedup_cfg).empty.dtype.str
+    return Signer.from_settings(dedup).empty.dtype.str
 
 
 def signature_array(raw, dtype):

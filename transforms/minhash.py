@@ -236,9 +236,9 @@ class Signer:
         self._buffer = np.empty((self.CHUNK, num_perm), dtype=self.empty.dtype)  # reused work array
 
     @classmethod
-    def from_config(cls, dedup_cfg):
-        """The signer of a ``dedup`` config section (num_perm, seed, scheme, hash)."""
-        return cls(dedup_cfg["num_perm"], dedup_cfg["seed"], dedup_cfg["scheme"], dedup_cfg["hash"])
+    def from_settings(cls, dedup):
+        """The signer of :class:`transforms.stage_settings.DedupSettings` (num_perm, seed, scheme, hash)."""
+        return cls(dedup.num_perm, dedup.seed, dedup.scheme, dedup.hash)
 
     def signature(self, shingle_set):
         """MinHash hash values (numpy array) of byte shingles, equal to datasketch's."""

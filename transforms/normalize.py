@@ -8,6 +8,7 @@ bidi control characters are removed (ZWJ/ZWNJ are kept: scripts and emoji need t
 horizontal whitespace (including NBSP) collapses to one space, lines lose trailing spaces,
 runs of blank lines collapse to one, and the text is stripped.
 """
+import dataclasses
 import re
 import unicodedata
 
@@ -19,6 +20,7 @@ from ftfy import chardata as _chardata
 from ftfy import fixes as _ftfy_fixes
 
 from transforms.language import detect_language
+from transforms.stage_settings import FtfySettings, default_settings
 
 try:  # the stdlib regex parser, used to read ftfy's own patterns
     from re import _parser as _sre
@@ -45,30 +47,13 @@ KNOWN_FIXERS = frozenset({
 COMMON_PUNCTUATION = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00a0\u00ab\u00bb"
 _FIXERS = {}  # TextFixerConfig -> FastFixer, one per process
 
-DEFAULT_FTFY = {
-    "unescape_html": "auto",
-    "remove_terminal_escapes": True,
-    "fix_encoding": True,
-    "restore_byte_a0": True,
-    "replace_lossy_sequences": True,
-    "decode_inconsistent_utf8": True,
-    "fix_c1_controls": True,
-    "fix_latin_ligatures": True,
-    "fix_character_width": False,
-    "uncurl_quotes": False,
-    "fix_line_breaks": True,
-    "fix_surrogates": True,
-    "remove_control_chars": True,
-    "normalization": "NFC",
-    "max_decode_length": 1000000,
-}
-
-
 def ftfy_config(options=None):
-    """Build an ``ftfy.TextFixerConfig`` from DEFAULT_FTFY updated with ``options`` (a dict)."""
-    merged = dict(DEFAULT_FTFY)
-    merged.update(options or {})
-    return ftfy.TextFixerConfig(explain=False, **merged)
+    """The ``ftfy.TextFixerConfig`` of ``options``: a :class:`transforms.stage_settings.FtfySettings`
+    (``normalize.ftfy``), or a dict of options changed from ``configs/default.yaml``'s (None:
+    those as they are)."""
+    if not isinstance(options, FtfySettings):
+        options = dataclasses.replace(default_settings().normalize.ftfy, **(options or {}))
+    return ftfy.TextFixerConfig(explain=False, **options.options())
 
 
 def _parsed_codes(item):
@@ -327,12 +312,12 @@ class NormalizeDoc(beam.DoFn):
     (:func:`transforms.language.detect_language`, detected once here so that every later stage
     knows it); the ftfy config is built in setup."""
 
-    def __init__(self, ftfy_options=None, fast=True):
-        self.ftfy_options = dict(ftfy_options or {})
+    def __init__(self, ftfy_settings, fast=True):
+        self.ftfy_settings = ftfy_settings
         self.fast = fast
 
     def setup(self):
-        self.config = ftfy_config(self.ftfy_options)
+        self.config = ftfy_config(self.ftfy_settings)
         _fixer_for(self.config)  # parse ftfy's tables once per worker
 
     def process(self, doc):
@@ -345,10 +330,10 @@ class NormalizeDoc(beam.DoFn):
 class Normalize(beam.PTransform):
     """PCollection[doc] -> PCollection[doc] with normalized text and its language (``lang``)."""
 
-    def __init__(self, normalize_cfg):
+    def __init__(self, settings):
         super().__init__()
-        self.cfg = normalize_cfg
+        self.settings = settings  # transforms.stage_settings.NormalizeSettings
 
     def expand(self, docs):
         return docs | "NormalizeText" >> beam.ParDo(
-            NormalizeDoc(self.cfg["ftfy"], self.cfg["fast_path"]))
+            NormalizeDoc(self.settings.ftfy, self.settings.fast_path))

@@ -254,14 +254,14 @@ def resolve_prior_decision(kv, labels):
     return [(node, out)]
 
 
-def load_priors(paths, cfg, output_dir=None):
+def load_priors(paths, settings, output_dir=None):
     """The ``PriorIndex`` of each ``--against`` path (launcher side, before the job): resolved
     (an output directory or its ``index/``), checked against this run's settings. Raises
     ``transforms.index.PriorIndexError`` with a one-line message for any problem."""
     from transforms.index import PriorIndexError, check_compatible, index_meta, resolve_index
-    if paths and not cfg["dedup"]["enabled"]:
+    if paths and not settings.dedup.enabled:
         raise PriorIndexError("--against needs dedup.enabled=true")
-    current = index_meta(cfg, False)
+    current = index_meta(settings, False)
     priors, seen = [], set()
     for path in paths:
         index_dir, meta = resolve_index(path)

@@ -119,7 +119,7 @@ def _read_capped(handle, limit, parts):
     return b"".join(parts)
 
 
-def read_text_file(spec, handle, cfg):
+def read_text_file(spec, handle, settings):
     """Yield the one document (or rejected record) of a .txt/.md file opened as ``handle``.
 
     A file that cannot be read to the end (truncated or corrupt archive) is an incomplete
@@ -128,7 +128,7 @@ def read_text_file(spec, handle, cfg):
     """
     source = _rel_source(spec)
     doc_id = relative_id(spec["path"], spec["root"])
-    limit = cfg["max_doc_bytes"]
+    limit = settings.max_doc_bytes
     parts = []
     try:
         raw = _read_capped(handle, limit, parts)
@@ -148,11 +148,11 @@ def read_text_file(spec, handle, cfg):
         yield _rejected(doc_id, source, "binary_file",
                         "NUL bytes in the first 8 KiB: not a text file (image or other binary?)")
     else:
-        yield from _decoded_doc(doc_id, source, raw, cfg, {})
+        yield from _decoded_doc(doc_id, source, raw, settings, {})
 
 
-def _decoded_doc(doc_id, source, raw, cfg, meta):
-    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg["fallback_encoding"])
+def _decoded_doc(doc_id, source, raw, settings, meta):
+    text, encoding = decode_bytes(raw, settings.decode_errors, settings.fallback_encoding)
     if text is None:
         yield _rejected(doc_id, source, "invalid_utf8",
                         "bytes are not valid UTF-8 (input.decode_errors=reject; use detect or replace "
@@ -175,13 +175,13 @@ def _rejected(doc_id, source, reason, detail, raw=b"", pos=0):
         make_rejected(doc_id, source, STAGE, reason, detail, text), pos))
 
 
-def parse_json_line(doc_id, source, raw, cfg, pos=0):
+def parse_json_line(doc_id, source, raw, settings, pos=0):
     """Yield the document (or rejected record) of one JSONL line given as bytes.
 
     ``doc_id`` is the fallback id (``<file>:<line>``) used when the line has no usable id.
     """
-    text_field, id_field = cfg["text_field"], cfg["id_field"]
-    text, encoding = decode_bytes(raw, cfg["decode_errors"], cfg["fallback_encoding"])
+    text_field, id_field = settings.text_field, settings.id_field
+    text, encoding = decode_bytes(raw, settings.decode_errors, settings.fallback_encoding)
     if text is None:
         yield _rejected(doc_id, source, "invalid_utf8",
                         "line is not valid UTF-8 (input.decode_errors=reject; use detect or replace "
@@ -264,7 +264,7 @@ def _json_type(value):
     return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
-def read_jsonl_file(spec, handle, cfg):
+def read_jsonl_file(spec, handle, settings):
     """Yield the documents (and rejected records) of a JSONL file opened as ``handle``.
 
     Lines are read one at a time; when the file cannot be read to the end (truncated or
@@ -272,7 +272,7 @@ def read_jsonl_file(spec, handle, cfg):
     (id ``<file>:<next line>``) reports the failure with the file name.
     """
     source = _rel_source(spec)
-    limit = cfg["max_doc_bytes"]
+    limit = settings.max_doc_bytes
     try:
         head = handle.peek(8192)[:8192] if hasattr(handle, "peek") else b""
     except READ_ERRORS:  # the read loop below reports the failure
@@ -312,7 +312,7 @@ def read_jsonl_file(spec, handle, cfg):
         if not raw.strip():
             blank += 1
             continue
-        yield from parse_json_line(doc_id, source, raw, cfg, lineno)
+        yield from parse_json_line(doc_id, source, raw, settings, lineno)
     if lineno == 0 or lineno == blank:
         yield _rejected(source, source, "empty_file", "the file has no JSON lines")
 
@@ -320,8 +320,8 @@ def read_jsonl_file(spec, handle, cfg):
 class ReadFile(beam.DoFn):
     """One input spec -> its documents, plus rejected records for whatever could not be read."""
 
-    def __init__(self, input_cfg):
-        self.cfg = input_cfg
+    def __init__(self, settings):
+        self.settings = settings  # transforms.stage_settings.InputSettings
 
     def process(self, spec):
         source = _rel_source(spec)
@@ -334,7 +334,7 @@ class ReadFile(beam.DoFn):
         try:
             with contextlib.ExitStack() as stack:
                 handle = open_input(spec["path"], stack)
-                yield from reader(spec, handle, self.cfg)
+                yield from reader(spec, handle, self.settings)
         except READ_ERRORS as exc:  # cannot open: one rejected record names the file
             yield _rejected(source, source, "read_error",
                             f"cannot open {source}: {type(exc).__name__}: {exc}")
@@ -343,15 +343,15 @@ class ReadFile(beam.DoFn):
 class ReadDocuments(beam.PTransform):
     """List of input specs -> DoOutputsTuple(docs, rejected); work fans out after reading."""
 
-    def __init__(self, specs, input_cfg):
+    def __init__(self, specs, settings):
         super().__init__()
         self.specs = specs
-        self.cfg = input_cfg
+        self.settings = settings  # transforms.stage_settings.InputSettings
 
     def files(self, pbegin):
         """The input specs as a PCollection, spread over the workers before any file is read."""
         return pbegin | "ListFiles" >> beam.Create(self.specs) | "SpreadFiles" >> beam.Reshuffle()
 
     def expand(self, pbegin):
-        return self.files(pbegin) | "ReadFiles" >> beam.ParDo(ReadFile(self.cfg)).with_outputs(
+        return self.files(pbegin) | "ReadFiles" >> beam.ParDo(ReadFile(self.settings)).with_outputs(
             REJECTED, main="docs")
