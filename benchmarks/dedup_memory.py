@@ -28,7 +28,7 @@ def child(path, out_path):
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    from pipeline.config import load_config
+    from pipeline.config import load_settings
     from transforms.dedup import Deduplicate
 
     def to_doc(line):
@@ -41,7 +41,7 @@ def child(path, out_path):
 
     with beam.Pipeline(runner=FnApiRunner()) as p:
         docs = p | beam.io.ReadFromText(path) | beam.Map(to_doc)
-        kept, dups, _ = docs | Deduplicate(load_config()["dedup"])
+        kept, dups, _ = docs | Deduplicate(load_settings().dedup)
         counts = ((kept | "K" >> beam.Map(lambda _: ("kept", 1)),
                    dups | "D" >> beam.Map(lambda _: ("duplicates", 1)))
                   | beam.Flatten() | beam.CombinePerKey(sum) | beam.combiners.ToList())

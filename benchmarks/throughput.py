@@ -97,7 +97,7 @@ def _timed(fn, items):
     return out, time.perf_counter() - start
 
 
-def stage_costs(texts, cfg):
+def stage_costs(texts, settings):
     """Per-stage seconds on ``texts`` for the fast and the slow variants; checks equal outputs.
 
     Returns ``(rows, checks)``: rows are ``(stage, seconds, note)``; checks name the
@@ -108,7 +108,7 @@ def stage_costs(texts, cfg):
     from transforms.write import CLEAN_FIELDS, to_json_line
 
     rows, checks = [], {}
-    config = normalize.ftfy_config(cfg["normalize"]["ftfy"])
+    config = normalize.ftfy_config(settings.normalize.ftfy)
     import ftfy
     fixed, t_fix = _timed(lambda t: normalize.fix_unicode(t, config, True), texts)
     fixed_slow, t_fix_slow = _timed(lambda t: ftfy.fix_text(t, config), texts)
@@ -123,8 +123,7 @@ def stage_costs(texts, cfg):
 
     from transforms.junk import Cleaner
     from transforms.ratios import ratio_verdict
-    from transforms.settings import junk_settings
-    junk = junk_settings(cfg["junk"])
+    junk = settings.junk
     cleaner = Cleaner(junk)
 
     def strip(text):
@@ -132,23 +131,23 @@ def stage_costs(texts, cfg):
         return "" if ratio_verdict(clean, junk.doc_ratios) else clean
     cleaned, t_junk = _timed(strip, tidy)
     rows.append(("junk rules + heuristics + ratios", t_junk, ""))
-    min_words = cfg["filter"]["min_words"]
+    min_words = settings.filter.min_words
     _, t_filter = _timed(lambda t: rejection_reason(t, min_words), cleaned)
     rows.append(("filter", t_filter, ""))
 
-    d = cfg["dedup"]
-    signer = minhash.Signer.from_config(d)
+    d = settings.dedup
+    signer = minhash.Signer.from_settings(d)
     # what the pipeline calls: signature + exact-Jaccard fingerprints straight from the text
-    signed, t_sign = _timed(lambda t: signer.sign_text(t, d["ngram"]), cleaned)
+    signed, t_sign = _timed(lambda t: signer.sign_text(t, d.ngram), cleaned)
     sigs = [s[0] for s in signed if s is not None]
-    sha1 = minhash.Signer(d["num_perm"], d["seed"], d["scheme"], "sha1")
-    sh, t_sh = _timed(lambda t: minhash.shingle_list(t, d["ngram"]), cleaned)
+    sha1 = minhash.Signer(d.num_perm, d.seed, d.scheme, "sha1")
+    sh, t_sh = _timed(lambda t: minhash.shingle_list(t, d.ngram), cleaned)
     _, t_sha1 = _timed(sha1.sign, sh)
-    rows.append((f"shingle + MinHash ({d['hash']})", t_sign,
+    rows.append((f"shingle + MinHash ({d.hash})", t_sign,
                  f"sha1 (shingle objects + one hash call each): shingling {t_sh:.2f} s + "
                  f"signing {t_sha1:.2f} s"))
 
-    bands, rows_per_band = minhash.lsh_params(d["lsh_threshold"], d["num_perm"])
+    bands, rows_per_band = minhash.lsh_params(d.lsh_threshold, d.num_perm)
     start = time.perf_counter()
     buckets = {}
     for i, sig in enumerate(sigs):
@@ -268,8 +267,8 @@ def main(argv=None):
                              "dedup.hash=xxh3; repeatable, one row each")
     args = parser.parse_args(argv)
 
-    from pipeline.config import load_config
-    cfg = load_config()
+    from pipeline.config import load_settings
+    settings = load_settings()
     corpus = args.corpus or corpus_path(args.n_docs, args.cache_dir)
     ids, texts = load_texts(corpus)
     n_docs, size_mb = len(texts), mb(texts)
@@ -283,7 +282,7 @@ def main(argv=None):
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
 
     print(f"\n## per-stage cost ({len(sample)} docs, {sample_mb:.1f} MB, one core, in-process)\n")
-    rows, checks = stage_costs(sample, cfg)
+    rows, checks = stage_costs(sample, settings)
     print("| stage | seconds | MB/s | note |\n|---|---:|---:|---|")
     for name, secs, note in rows:
         rate = f"{sample_mb / secs:.1f}" if secs else "-"
@@ -334,10 +333,10 @@ def main(argv=None):
                                  ["--set", override])
         add(f"textwash, 1 worker (in_memory), {override}", other, 1)
     if not args.no_naive:
-        d = cfg["dedup"]
+        d = settings.dedup
         naive = [run_child(CHILD_NAIVE.format(
-            threshold=d["threshold"], num_perm=d["num_perm"], seed=d["seed"], scheme=d["scheme"],
-            ngram=d["ngram"], corpus=corpus, out=os.path.join(args.cache_dir, "naive_out.jsonl")))
+            threshold=d.threshold, num_perm=d.num_perm, seed=d.seed, scheme=d.scheme,
+            ngram=d.ngram, corpus=corpus, out=os.path.join(args.cache_dir, "naive_out.jsonl")))
             for _ in range(args.runs)]
         rate_naive = add("naive: ftfy.fix_text + MinHash.update_batch + MinHashLSH", naive, 1)
 

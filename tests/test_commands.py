@@ -12,7 +12,7 @@ import pytest
 
 from conftest import SAMPLE
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.config import load_config, load_settings
 from pipeline.progress import expected_bytes, format_progress, summary_table
 from pipeline.report import iter_records
 from pipeline.tune import THRESHOLDS
@@ -94,9 +94,9 @@ def test_inspect_near_duplicate(progress_run, capsys):
     assert f"near duplicate of {dup['duplicate_of']}" in text
     rep = next(d for d in data["clean"] if d["id"] == dup["duplicate_of"])
     row = next(line for line in text.splitlines() if line.strip().startswith(rep["id"]))
-    cfg = load_config()["dedup"]
-    signer = Signer.from_config(cfg)
-    a, b = shingles(dup["text"], cfg["ngram"]), shingles(rep["text"], cfg["ngram"])
+    dedup = load_settings().dedup
+    signer = Signer.from_settings(dedup)
+    a, b = shingles(dup["text"], dedup.ngram), shingles(rep["text"], dedup.ngram)
     est = estimated_jaccard(signer.signature(a), signer.signature(b))
     assert row.split()[-2:] == [f"{est:.3f}", f"{len(a & b) / len(a | b):.3f}"]
     assert abs(est - dup["similarity"]) < 1e-3

@@ -24,7 +24,7 @@ from apache_beam.version import __version__ as BEAM_VERSION
 
 from pipeline import assembly
 from pipeline.cli import main
-from pipeline.config import CONFIG_DIR, load_config
+from pipeline.config import CONFIG_DIR, load_config, load_settings
 from pipeline.options import OptionsError, is_dry_run, make_options, make_runner
 from transforms.inputs import list_inputs
 
@@ -61,7 +61,7 @@ def dry_run_job():
     """
     options = make_options(DATAFLOW_ARGS + ["--dry_run=True"])
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    assembly.build(pipeline, load_config(), list_inputs([SAMPLE]), "gs://dummy-bucket/out", 2)
+    assembly.build(pipeline, load_settings(), list_inputs([SAMPLE]), "gs://dummy-bucket/out", 2)
     result = pipeline.run()
     result.wait_until_finish()
     return pipeline, result.job

@@ -1,5 +1,5 @@
 """Deduplicate in a real Beam pipeline: exact verification, chaining policy, bucket cap, stats."""
-import copy
+import dataclasses
 from collections import defaultdict
 import json
 import os
@@ -12,7 +12,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.config import load_config
+from pipeline.config import load_config, load_settings
 from tests.conftest import REPO, SHARED
 from transforms.dedup import Deduplicate, rank_key
 from transforms.lsh import BandBatches, band_keys, bucket_pairs, candidate_pairs, partition_buckets
@@ -54,9 +54,7 @@ def test_fixture_similarities():
 
 
 def dedup_cfg(**changes):
-    cfg = copy.deepcopy(load_config()["dedup"])
-    cfg.update(max_cc_rounds=6, **changes)
-    return cfg
+    return dataclasses.replace(load_settings().dedup, max_cc_rounds=6, **changes)
 
 
 def merged(stats):

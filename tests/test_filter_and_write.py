@@ -9,6 +9,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.filter import FilterDocs, count_words, rejection_reason
 from transforms.records import REJECTED, make_doc
+from transforms.stage_settings import FilterSettings
 from transforms.write import DeepSum, WriteJsonlShards, deep_add, shard_of, shard_path
 
 
@@ -23,7 +24,7 @@ def test_filter_docs_routes_short_documents_to_rejected():
     docs = [make_doc("long", "one two three four five", "s"), make_doc("short", "one", "s"),
             make_doc("empty", "", "s")]
     with TestPipeline(runner=FnApiRunner()) as p:
-        out = p | beam.Create(docs) | FilterDocs({"min_words": 3, "languages": []})
+        out = p | beam.Create(docs) | FilterDocs(FilterSettings(languages=(), min_words=3))
         assert_that(out.docs | "KeptIds" >> beam.Map(lambda d: d["id"]), equal_to(["long"]), label="kept")
         assert_that(out[REJECTED] | "RejectedReasons" >> beam.Map(lambda r: (r["id"], r["stage"], r["reason"])),
                     equal_to([("short", "filter", "too_few_words"), ("empty", "filter", "empty_after_cleaning")]),

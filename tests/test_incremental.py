@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SAMPLE, read_output
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.config import load_config, load_settings
 from transforms.dedup import text_hash
 from transforms.minhash import Signer
 
@@ -33,11 +33,11 @@ def test_every_run_writes_an_index_of_its_kept_documents(run_textwash):
     assert meta["fingerprints"] is True and meta["bytes"] > 0
     clean = {r["id"]: r for r in result["clean"]}
     assert sorted(r["id"] for r in rows) == sorted(clean)          # kept documents only
-    cfg = load_config()["dedup"]
-    signer = Signer.from_config(cfg)
+    dedup = load_settings().dedup
+    signer = Signer.from_settings(dedup)
     for row in rows:
         text = clean[row["id"]]["text"]
-        sig, prints = signer.sign_text(text, cfg["ngram"])
+        sig, prints = signer.sign_text(text, dedup.ngram)
         assert row["hash"].hex() == text_hash(text) and row["chars"] == len(text)
         assert np.array_equal(np.frombuffer(row["sig"], dtype=meta["sig_dtype"]), sig)
         assert np.array_equal(np.frombuffer(row["prints"], dtype="<u8"), prints)

@@ -1,7 +1,7 @@
 """Junk heuristics: pure functions on small inline texts with the real default config."""
 import pytest
 
-from pipeline.config import ConfigError, load_config
+from pipeline.config import ConfigError, load_config, load_settings
 from transforms.heuristics import best_region, line_decisions
 from transforms.junk import Cleaner, strip_junk
 from transforms.lines import classify, line_features
@@ -561,7 +561,7 @@ def test_text_without_web_chrome_comes_through_whole(text):
     clean, hits, removed = _clean(text)
     assert clean == whole and set(hits) <= {"no_chrome", "punctuation_only_line"} and hits["no_chrome"] == 0
     for preset in (None, "aggressive"):
-        out, hits, _, rejection = DocumentCleaner(load_config(preset=preset))(text)
+        out, hits, _, rejection = DocumentCleaner(load_settings(preset=preset))(text)
         assert out == whole and rejection is None and "no_chrome" in hits, preset
     # as before issue 17 (no chrome gate: every document a web page; min_article_words 30) the
     # heuristics cut the article's byline and the post's reply and signature

@@ -1,10 +1,13 @@
 """Normalize stage: ftfy repair with our config, whitespace tidying, and the Beam wrapper."""
+import dataclasses
+
 import apache_beam as beam
 import ftfy
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline.config import load_settings
 from transforms.language import detect_language
 from transforms.normalize import (Normalize, ftfy_can_skip, ftfy_config, normalize_text,
                                   tidy_whitespace)
@@ -49,7 +52,8 @@ def test_normalize_transform_fast_and_slow_agree():
     assert expected[1]["text"] == "Li\u2019s \u201ctrip\u201d\n\nnext"
     with BeamTestPipeline(runner=FnApiRunner()) as p:
         source = p | beam.Create(docs)
-        fast = source | "Fast" >> Normalize({"ftfy": {}, "fast_path": True})
-        slow = source | "Slow" >> Normalize({"ftfy": {}, "fast_path": False})
+        settings = load_settings().normalize
+        fast = source | "Fast" >> Normalize(dataclasses.replace(settings, fast_path=True))
+        slow = source | "Slow" >> Normalize(dataclasses.replace(settings, fast_path=False))
         assert_that(fast, equal_to(expected), label="fast")
         assert_that(slow, equal_to(expected), label="slow")

@@ -5,6 +5,7 @@ real charset-normalizer); the whole pipeline over the same kinds of input is in 
 """
 import bz2
 import contextlib
+import dataclasses
 import gzip
 import io
 import json
@@ -16,12 +17,12 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline.config import load_settings
 from transforms.inputs import InputError, list_inputs, open_input
 from transforms.read import ReadDocuments, decode_bytes, parse_json_line, read_jsonl_file, read_text_file
 from transforms.records import REJECTED
 
-CFG = {"text_field": "text", "id_field": "id", "max_doc_bytes": 10_000, "decode_errors": "detect",
-       "fallback_encoding": "cp1252", "duplicate_ids": "qualify"}
+CFG = dataclasses.replace(load_settings().input, max_doc_bytes=10_000)
 
 
 def _split(outputs):
@@ -93,7 +94,7 @@ def test_bad_json_lines_are_rejected_with_reason(raw, reason, rec_id):
 
 def test_invalid_utf8_line_reject_policy_and_detect_policy():
     raw = b'{"id": "x", "text": "caf\xe9 cr\xe8me"}'
-    _, rejected = _split(parse_json_line("f:1", "f", raw, dict(CFG, decode_errors="reject")))
+    _, rejected = _split(parse_json_line("f:1", "f", raw, dataclasses.replace(CFG, decode_errors="reject")))
     assert rejected[0]["reason"] == "invalid_utf8" and "decode_errors" in rejected[0]["detail"]
     docs, _ = _split(parse_json_line("f:1", "f", raw, CFG))
     assert docs[0]["text"] == "café crème" and docs[0]["meta"]["source_encoding"] == "cp1252"
@@ -133,7 +134,7 @@ def test_binary_files(tmp_path):
 
 
 def test_size_cap_is_configurable(tmp_path):
-    cfg = dict(CFG, max_doc_bytes=100)
+    cfg = dataclasses.replace(CFG, max_doc_bytes=100)
     (tmp_path / "big.txt").write_text("word " * 100)
     (tmp_path / "lines.jsonl").write_bytes(
         b'{"text": "short one"}\n' + b'{"text": "' + b"x" * 500 + b'"}\n' + b'{"text": "after"}\n')
@@ -184,7 +185,7 @@ def test_truncated_single_document_is_rejected_with_its_readable_start(tmp_path)
     data = gzip.compress(text, mtime=0)
     path = tmp_path / "doc.txt.gz"
     path.write_bytes(data[: len(data) // 2])
-    docs, rejected = _read_path(path, dict(CFG, max_doc_bytes=10_000_000))
+    docs, rejected = _read_path(path, dataclasses.replace(CFG, max_doc_bytes=10_000_000))
     assert docs == [] and rejected[0]["reason"] == "truncated_file" and rejected[0]["id"] == "doc"
     assert rejected[0]["text"].startswith("word0 word1 word2")
 

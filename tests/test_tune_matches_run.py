@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SAMPLE, SHARED
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.config import load_settings
 from pipeline.tune import tune
 
 WORDS = ("river market council school budget storm harbour minister museum railway festival "
@@ -54,9 +54,9 @@ def _run(inputs, out, overrides):
 def test_tune_predicts_the_runs_kept_and_duplicates(tmp_path, overrides):
     sample = str(tmp_path / "sample.jsonl")
     _corpus(sample)
-    cfg = load_config(overrides=overrides)
-    table = tune([sample, SAMPLE], cfg)
-    assert _run([sample, SAMPLE], tmp_path / "out", overrides) == _predicted(table, cfg["dedup"]["threshold"])
+    settings = load_settings(overrides=overrides)
+    table = tune([sample, SAMPLE], settings)
+    assert _run([sample, SAMPLE], tmp_path / "out", overrides) == _predicted(table, settings.dedup.threshold)
 
 
 @pytest.mark.slow
@@ -65,5 +65,5 @@ def test_tune_predicts_the_run_on_3000_newsgroup_posts(tmp_path):
     sample = tmp_path / "ng.jsonl"
     with gzip.open(os.path.join(SHARED, "data", "dedup", "20ng", "input.jsonl.gz"), "rt") as src:
         sample.write_text("".join(line for _, line in zip(range(3000), src)))
-    table = tune([str(sample)], load_config(), limit=5000)
+    table = tune([str(sample)], load_settings(), limit=5000)
     assert _run([str(sample)], tmp_path / "out", []) == _predicted(table, 0.8)

@@ -89,6 +89,18 @@ class Toggle:
     enabled: bool
 
 
+def toggle_with(name, key, module, doc):
+    """A frozen :class:`Toggle` dataclass ``name`` (of ``module``) with one more setting: the
+    float ``key`` (>= 0), for the blocks that are a switch and one threshold.
+
+    >>> Limit = toggle_with("Limit", "max", __name__, "A limit.")
+    >>> build(Limit, {"enabled": True, "max": 2}, "x")
+    Limit(enabled=True, max=2.0)
+    """
+    return dataclasses.make_dataclass(name, [(key, float, bounded(0.0))], bases=(Toggle,), frozen=True,
+                                      namespace={"__doc__": doc, "__module__": module})
+
+
 @dataclass(frozen=True)
 class WordCapped(Toggle):
     """A hard heuristic applied to lines of at most ``max_words`` words (javascript, curly_brace)."""
@@ -195,10 +207,8 @@ class Chrome(Toggle):
     ignore_rules: typing.Tuple[str, ...] = bounded()
 
 
-@dataclass(frozen=True)
-class ThreadPage(Toggle):
-    """A comment heading followed by ``min_ratio`` x the body's words does not end the region."""
-    min_ratio: float = bounded(0.0)
+ThreadPage = toggle_with("ThreadPage", "min_ratio", __name__,
+                         "A comment heading followed by ``min_ratio`` x the body's words does not end the region.")
 
 
 @dataclass(frozen=True)
@@ -263,10 +273,7 @@ class Heuristics(Toggle):
 
 # ------------------------------------------------------------------ document ratios, boilerplate
 
-@dataclass(frozen=True)
-class Ratio(Toggle):
-    """One document ratio: over ``max`` rejects the document."""
-    max: float = bounded(0.0)
+Ratio = toggle_with("Ratio", "max", __name__, "One document ratio: over ``max`` rejects the document.")
 
 
 @dataclass(frozen=True)
