@@ -6,6 +6,7 @@ import pickle
 import re
 
 import pytest
+import yaml
 
 from conftest import REPO
 from pipeline.config import ConfigError, load_config, load_settings
@@ -13,49 +14,8 @@ from transforms import stage_settings
 from transforms.stage_settings import NormalizeSettings, Settings, settings_from_config
 from transforms.typed import build
 
-# (--set override, words the one-line message must hold)
-UNKNOWN_KEYS = {
-    "top level": ("dedupe.threshold=0.9", ["unknown config key 'dedupe'", "did you mean 'dedup'?"]),
-    "input": ("input.text_feild=body", ["'input.text_feild'", "did you mean 'text_field'?"]),
-    "normalize": ("normalize.fast_pth=false", ["'normalize.fast_pth'", "did you mean 'fast_path'?"]),
-    "normalize.ftfy": ("normalize.ftfy.fix_encodng=false", ["'normalize.ftfy.fix_encodng'",
-                                                             "did you mean 'fix_encoding'?"]),
-    "junk": ("junk.regex_timeout=2", ["'junk.regex_timeout'", "did you mean 'regex_timeout_s'?"]),
-    "filter": ("filter.min_word=3", ["'filter.min_word'", "did you mean 'min_words'?"]),
-    "dedup": ("dedup.treshold=0.9", ["'dedup.treshold'", "did you mean 'threshold'?"]),
-    "output": ("output.shard=2", ["'output.shard'", "did you mean 'shards'?"]),
-}
-
-WRONG_TYPES = {
-    "input": ("input.max_doc_bytes=big", ["'input.max_doc_bytes'", "int"]),
-    "input field name": ("input.text_field=3", ["'input.text_field'", "str"]),
-    "normalize": ("normalize.fast_path=sometimes", ["'normalize.fast_path'", "bool"]),
-    "ftfy flag": ("normalize.ftfy.fix_encoding=yes please", ["'normalize.ftfy.fix_encoding'", "bool"]),
-    # 1 == True: the old check (`value in (True, False, "auto")`) let an integer through
-    "ftfy unescape_html": ("normalize.ftfy.unescape_html=1", ["'normalize.ftfy.unescape_html'", "bool or str"]),
-    "ftfy normalization": ("normalize.ftfy.normalization=NFX", ["'normalize.ftfy.normalization'", "NFKC"]),
-    "junk": ("junk.regex_timeout_s=soon", ["'junk.regex_timeout_s'", "float"]),
-    "filter": ("filter.languages=en", ["'filter.languages'", "list"]),
-    "filter codes": ("filter.languages=[English]", ["'filter.languages'", "language codes"]),
-    "dedup": ("dedup.num_perm=128.5", ["'dedup.num_perm'", "int"]),
-    "dedup choice": ("dedup.scheme=affine16", ["'dedup.scheme'", "affine32"]),
-    "dedup representative": ("dedup.representative=newest", ["'dedup.representative'", "meta:<field>"]),
-    "output": ("output.compress=gzip", ["'output.compress'", "bool"]),
-    "output shards": ("output.shards=true", ["'output.shards'", "int or str"]),
-    "output format": ("output.format=csv", ["'output.format'", "parquet"]),
-    "section": ("filter=10", ["'filter'", "mapping"]),
-}
-
-OUT_OF_RANGE = {
-    "input": ("input.max_doc_bytes=0", ["'input.max_doc_bytes'", ">= 1"]),
-    "input encoding": ("input.fallback_encoding=rot13", ["'input.fallback_encoding'", "known encoding"]),
-    "ftfy": ("normalize.ftfy.max_decode_length=0", ["'normalize.ftfy.max_decode_length'", ">= 1"]),
-    "junk": ("junk.regex_timeout_s=0", ["'junk.regex_timeout_s'", ">= 0.001"]),
-    "filter": ("filter.min_words=-1", ["'filter.min_words'", ">= 0"]),
-    "dedup": ("dedup.ngram=65", ["'dedup.ngram'", "between 1 and 64"]),
-    "dedup share": ("dedup.min_rep_similarity=1.5", ["'dedup.min_rep_similarity'", "between 0.0 and 1.0"]),
-    "output": ("output.shards=0", ["'output.shards'", "'auto' or an integer >= 1"]),
-}
+with open(os.path.join(os.path.dirname(__file__), "settings_cases.yaml"), encoding="utf-8") as _cases:
+    CASES = yaml.safe_load(_cases)  # kind of problem -> case -> [--set override, words of the message]
 
 
 def _problem(override):
@@ -64,10 +24,11 @@ def _problem(override):
     return str(caught.value)
 
 
-@pytest.mark.parametrize("table,case", [(t, c) for t, cases in (("unknown", UNKNOWN_KEYS), ("type", WRONG_TYPES),
-                                                                 ("range", OUT_OF_RANGE)) for c in cases])
-def test_a_bad_value_is_one_line_naming_the_key(table, case):
-    override, needles = {"unknown": UNKNOWN_KEYS, "type": WRONG_TYPES, "range": OUT_OF_RANGE}[table][case]
+@pytest.mark.parametrize("kind,case", [(kind, case) for kind, cases in CASES.items() for case in cases])
+def test_a_bad_value_is_one_line_naming_the_key(kind, case):
+    """Every case of tests/settings_cases.yaml: an unknown key (with the closest known key) in each
+    section, a wrong type, a value out of range."""
+    override, needles = CASES[kind][case]
     message = _problem(override)
     assert "\n" not in message
     for needle in needles:
