@@ -98,4 +98,21 @@ def shows_chrome(lines, rule_hits, h):
         return True
     if cfg.menu_run and longest_menu_run(lines, cfg.menu_run) >= cfg.menu_run:
         return True
+    if not may_have_hard_chrome("\n".join(lines).lower(), h):
+        return False
     return any(hard_chrome_line(line, line.lower(), len(line.split()), h) for line in lines)
+
+
+def may_have_hard_chrome(low, h):
+    """False when the lower-cased text ``low`` holds none of the words a hard chrome line needs
+    (a policy phrase, "lorem ipsum", "cookie"): then no line of it is one (one pass over the
+    text instead of one per line and phrase).
+
+    >>> from pipeline.config import load_settings
+    >>> h = load_settings().junk.heuristics
+    >>> may_have_hard_chrome("we use cookies.", h), may_have_hard_chrome("a plain line", h)
+    (True, False)
+    """
+    return ((h.policy_line.enabled and any(p in low for p in h.policy_line.phrases))
+            or (h.lorem_ipsum.enabled and "lorem ipsum" in low)
+            or (h.cookie_banner.enabled and "cookie" in low))

@@ -72,8 +72,10 @@ class CompiledRule:
 _NOT_COMBINABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P[=>]|\(\?[R0-9+&-]|\(\?[a-zA-Z]*V|\(\?\(")
 
 
-def combined_line_check(rules):
-    """One compiled regex whose fullmatch succeeds iff some rule in ``rules`` fully matches.
+def combined_check(rules):
+    """One compiled regex that matches where some rule in ``rules`` matches: its ``fullmatch``
+    succeeds iff some rule's pattern fully matches, its ``search`` finds something iff some
+    rule's pattern does.
 
     Each pattern becomes a scoped group ``(?:pattern)`` (``(?i:...)`` for ignore_case) of one
     V1 alternation, so a line no rule matches (most lines) costs one regex call instead of
@@ -97,41 +99,45 @@ def combined_line_check(rules):
 
 _UNSET = object()
 
+#: scopes whose rules are tried on every line, with the combined check's method for them
+CHECKED_SCOPES = {"line": "fullmatch", "inline": "search"}
+
 
 class JunkRules:
     """The enabled rules of a config, grouped by scope, ready to apply (every rule, whatever its
-    ``languages``; :meth:`for_language` narrows them to one document language)."""
+    ``languages``; :meth:`for_language` narrows them to one document language).
 
-    def __init__(self, rule_specs, timeout=1.0):
-        self._init([CompiledRule(s) for s in rule_specs if s.enabled], timeout)
+    ``combined`` (default True): a line meets the ``line`` and the ``inline`` rules through one
+    :func:`combined_check` call each, and the rules one by one only where that call matches;
+    False tries every rule on every line (the reference the tests compare against).
+    """
 
-    def _init(self, rules, timeout):
+    def __init__(self, rule_specs, timeout=1.0, combined=True):
+        self._init([CompiledRule(s) for s in rule_specs if s.enabled], timeout, combined)
+
+    def _init(self, rules, timeout, combined=True):
         self.rules = rules
         self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
         self.timeout = timeout
-        self._line_check = _UNSET  # built on first use (a document's rules are a language's view)
+        self.combined = combined
+        self._checks = {}  # scope -> combined check, built on first use (a language's view has its own)
         self._languages = {}
 
-    @property
-    def line_check(self):
-        """:func:`combined_line_check` of the line rules (None: check them one by one)."""
-        if self._line_check is _UNSET:
-            self._line_check = combined_line_check(self.by_scope["line"])
-        return self._line_check
-
-    @line_check.setter
-    def line_check(self, value):
-        self._line_check = value
+    def check(self, scope):
+        """:func:`combined_check` of the ``scope`` rules (None: try them one by one)."""
+        if scope not in self._checks:
+            self._checks[scope] = combined_check(self.by_scope[scope]) if self.combined else None
+        return self._checks[scope]
 
     def __getstate__(self):
-        return {"rules": self.rules, "timeout": self.timeout}
+        return {"rules": self.rules, "timeout": self.timeout, "combined": self.combined}
 
     def __setstate__(self, state):
-        self._init(state["rules"], state["timeout"])
+        self._init(state["rules"], state["timeout"], state["combined"])
 
     def for_language(self, lang):
         """The rules that apply to a document of language ``lang``: those without ``languages``
-        and those that list it (a JunkRules of its own, with its own combined line check, built
+        and those that list it (a JunkRules of its own, with its own combined checks, built
         once per language; ``lang`` None = unknown: only the rules without ``languages``).
         Without any language-limited rule, this object itself.
 
@@ -152,22 +158,21 @@ class JunkRules:
                     view = self
                 else:
                     view = JunkRules.__new__(JunkRules)
-                    view._init(chosen, self.timeout)
-                    if self._line_check is None:  # rules checked one by one stay so (tests compare both)
-                        view.line_check = None
+                    view._init(chosen, self.timeout, self.combined)
                 self._languages[key] = view
             self._languages[lang] = view
         return view
 
-    def any_line_rule(self, line):
-        """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
-        check = self._line_check
+    def may_match(self, line, scope):
+        """False when no ``scope`` rule ('line': fully, 'inline': anywhere) can match ``line``,
+        known from one combined call; else True (the rules one by one decide)."""
+        check = self._checks.get(scope, _UNSET)
         if check is _UNSET:
-            check = self.line_check
+            check = self.check(scope)
         if check is None:
             return True
         try:
-            return check.fullmatch(line, timeout=self.timeout) is not None
+            return getattr(check, CHECKED_SCOPES[scope])(line, timeout=self.timeout) is not None
         except TimeoutError:
             return True  # let the rules one by one decide (and name the slow one)
 
@@ -185,7 +190,12 @@ class JunkRules:
         return None
 
     def apply_inline(self, line, hits, removed):
-        """Apply inline rules to one line; record hits and removed fragments; return the line."""
+        """Apply inline rules to one line; record hits and removed fragments; return the line.
+
+        A line no inline rule matches (the combined check says so) comes back as it is: the
+        first rule to cut must match the line as given, and nothing is cut before it."""
+        if not self.may_match(line, "inline"):
+            return line
         for rule in self.by_scope["inline"]:
             found = self._call(rule, "search", line)
             if found:
@@ -240,7 +250,7 @@ def apply_rules(text, rules, hits, removed):
             if not line:
                 lines.append(None)
                 continue
-            name = rules.first_full_match(line, "line") if rules.any_line_rule(line) else None
+            name = rules.first_full_match(line, "line") if rules.may_match(line, "line") else None
             if name:
                 hits[name] = hits.get(name, 0) + 1
                 removed.append([name, line])
