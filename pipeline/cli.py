@@ -32,7 +32,7 @@ from pipeline.options import OptionsError, beam_option_names, make_options, make
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
-from pipeline.memory import tune_allocator  # noqa: E402
+from pipeline.memory import freeze_gc, tune_allocator  # noqa: E402
 from transforms.inputs import InputError, list_inputs
 from transforms.write import is_temp_name
 
@@ -314,6 +314,7 @@ def run_command(args, beam_args):
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     assembly.build(pipeline, settings, specs, output_dir, num_shards, against)
+    freeze_gc()
     with _progress(args, options, pipeline, specs):
         result = pipeline.run()
         result.wait_until_finish()

@@ -14,7 +14,7 @@ from transforms.filter import count_words, has_words
 from transforms.junk import strip_junk
 from transforms.lines import SPACED_CLAUSE, STOPWORDS, TERMINAL, WORD_TOKEN, line_features
 from transforms.ratios import RATIO_NAMES, doc_ratios, ratio_verdict
-from transforms.rules import JunkRules, combined_check
+from transforms.rules import JunkRules, combined_line_check
 from transforms.settings import DocRatios, RuleSpec, junk_settings
 from transforms.normalize import ftfy_config, normalize_text
 from transforms.separators import WORD_SEPARATORS, ascii_but_separators
@@ -35,26 +35,24 @@ def _texts(limit=600):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("preset", [None, "aggressive"])
-def test_combined_checks_change_no_output(preset):
+def test_combined_line_check_changes_no_output(preset):
     junk = junk_settings(load_config(preset=preset)["junk"])
     fast = JunkRules(junk.rules, junk.regex_timeout_s)
     slow = JunkRules(junk.rules, junk.regex_timeout_s, combined=False)  # every rule on every line
-    assert fast.check("line") is not None and fast.check("inline") is not None
+    assert fast.line_check is not None
     heuristics = junk.heuristics
     texts = _texts()
     for text in texts:
         assert strip_junk(text, fast, heuristics) == strip_junk(text, slow, heuristics)
     for line in {line for text in texts for line in text.split("\n") if line}:
         if slow.first_full_match(line, "line"):
-            assert fast.may_match(line, "line"), line
-        if any(rule.regex.search(line) for rule in slow.by_scope["inline"]):
-            assert fast.may_match(line, "inline"), line
+            assert fast.any_line_rule(line), line
 
 
 def test_combined_check_is_off_for_backreferences():
     rules = JunkRules([RuleSpec("a", "line", r"(\w+) \1"), RuleSpec("b", "line", "x+")])
-    assert combined_check(rules.by_scope["line"]) is None
-    assert rules.may_match("anything", "line") is True
+    assert combined_line_check(rules.by_scope["line"]) is None
+    assert rules.any_line_rule("anything") is True
     assert rules.first_full_match("go go", "line") == "a"
 
 

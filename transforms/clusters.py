@@ -78,11 +78,12 @@ def assign_members(component_joined, policy, min_rep_similarity, sig_dtype):
             head, head_h = head_id, head_hash
         yield beam.pvalue.TaggedOutput("size", (head, info["copies"]))
         yield rep_id, {"cluster_id": head, "representative": head, "rep_hash": head_h,
-                       "similarity": round(sim, 4), "match": info["match"]}
+                       "similarity": round(sim, 4), "match": info["match"], "hash": info["hash"]}
 
 
 def emit_decisions(kv):
-    """(rep_id, {'member', 'assign', 'size'}) -> (doc_id, decision) for each member of a cluster.
+    """(rep_id, {'member', 'assign', 'size'}) -> (doc_id, decision) for each member of a cluster
+    (the members of an exact-copy group; none for a document alone, that is its own).
 
     A decision is ``{"kept": True, "cluster_id", "duplicate_count"}`` for the cluster's
     representative, else the duplicate fields (``duplicate_of``, ``cluster_id``,
@@ -96,7 +97,9 @@ def emit_decisions(kv):
     head = assignment["representative"]
     size = joined["size"][0] if joined["size"] else assignment.get("size", 1)
     match = assignment.get("match")
-    for doc_id, digest in joined["member"]:
+    # a group of one copy has no member records (transforms.dedup.group_exact): it is its own
+    members = joined["member"] or [(rep_id, assignment["hash"])]
+    for doc_id, digest in members:
         if doc_id == head:
             yield doc_id, {"kept": True, "cluster_id": assignment["cluster_id"],
                            "duplicate_count": size - 1}

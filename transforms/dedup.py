@@ -122,11 +122,13 @@ class SignDocs(beam.DoFn):
 
 def group_exact(hash_members):
     """(hash, [(id, rank, sig)]) -> main: (rep_id, info) for the best-ranked copy;
-    'members': (rep_id, (id, hash)) for every copy, the representative included."""
+    'members': (rep_id, (id, hash)) for every copy, the representative included, of a group
+    of two or more copies (a document alone is its own only member:
+    :func:`transforms.clusters.emit_decisions` knows it from its assignment)."""
     digest, members = hash_members
     members = sorted(members, key=lambda m: m[1])
     rep_id, rank, sig = members[0]
-    for doc_id, _, _ in members:
+    for doc_id, _, _ in members if len(members) > 1 else ():
         yield beam.pvalue.TaggedOutput("members", (rep_id, (doc_id, digest)))
     yield rep_id, {"sig": sig, "rank": rank, "hash": digest, "copies": len(members)}
 

@@ -12,7 +12,7 @@ from transforms.chrome import NO_CHROME, shows_chrome
 from transforms.heuristics import line_decisions
 from transforms.normalize import BLANK_RUN_RE
 from transforms.records import REJECTED, reject_doc
-from transforms.rules import CHECKED_SCOPES, JunkRules, RuleTimeout, apply_rules
+from transforms.rules import JunkRules, RuleTimeout, apply_rules
 
 
 def strip_junk(text, rules, heuristics=None, lang=None):
@@ -56,9 +56,7 @@ class Cleaner:
     def __init__(self, settings):
         self.settings = settings
         self.rules = JunkRules(settings.enabled_rules, settings.regex_timeout_s)
-        language_free = self.rules.for_language(None)
-        for scope in CHECKED_SCOPES:  # compile the language-free rules' combined checks now
-            language_free.check(scope)
+        self.rules.for_language(None).line_check  # noqa: B018 (compile the language-free rules' check now)
         self.heuristics = settings.heuristics
 
     def clean(self, text, lang=None):

@@ -15,13 +15,47 @@ them (``doc["lang"]``, :mod:`transforms.language`); :meth:`JunkRules.for_languag
 rules of one language, built once per language (a document of a language no rule names pays
 nothing for the others' rules).
 
-Rules are compiled once per worker (``DoFn.setup``). Each regex call has a timeout; a rule
-that times out raises :class:`RuleTimeout` naming it, so the document can be rejected with the
-rule's name instead of stalling.
+Rules are compiled once per worker (``DoFn.setup``). A regex call that could stall has a
+timeout (``junk.regex_timeout_s``); a rule that times out raises :class:`RuleTimeout` naming it,
+so the document can be rejected with the rule's name instead of stalling. That is every call of
+a rule you add or change, and every call on a line longer than :data:`UNTIMED_MAX_CHARS`. A rule
+textwash ships (its pattern and flags as in ``configs/``, :func:`shipped_patterns`) meets shorter
+lines without one: its quantifiers are bounded or possessive, so such a line takes it
+microseconds (``tests/test_rule_safety.py`` tries each on worst-case lines of that length), and
+a timed call costs more than the match: the ``regex`` module reads the process CPU clock, a
+system call, when the call starts and again as it runs.
 """
-import regex
+import functools
+import glob
+import os
 
-from transforms.settings import SCOPES
+import regex
+import yaml
+
+from transforms.settings import SCOPES, RuleSpec
+
+#: the longest line a shipped rule meets without a per-call timeout (see the module docstring)
+UNTIMED_MAX_CHARS = 2000
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_patterns():
+    """The ``(pattern, flags)`` of every junk rule in the YAML files of ``configs/`` (defaults and
+    presets): the rules textwash ships and tests, frozenset.
+
+    >>> any(RuleSpec("x", "line", "Share").flags == flags for _, flags in shipped_patterns())
+    True
+    """
+    shipped = set()
+    for path in glob.glob(os.path.join(CONFIG_DIR, "*.yaml")) + glob.glob(os.path.join(CONFIG_DIR, "*", "*.yaml")):
+        with open(path, encoding="utf-8") as handle:
+            junk = (yaml.safe_load(handle) or {}).get("junk") or {}
+        for i, item in enumerate((junk.get("rules") or []) + (junk.get("extra_rules") or [])):
+            spec = RuleSpec.from_dict(item, f"{path}: junk.rules[{i}]")
+            shipped.add((spec.pattern, spec.flags))
+    return frozenset(shipped)
 
 class RuleTimeout(Exception):
     """A rule's regex exceeded the per-call timeout; ``rule`` names it."""
@@ -34,14 +68,16 @@ class RuleTimeout(Exception):
 class CompiledRule:
     """One junk rule (a :class:`transforms.settings.RuleSpec`), compiled: ``name``, ``scope``,
     ``regex`` (compiled on first use: a worker compiles only the rules of the languages it
-    meets), ``replace``, ``max_lines``, ``languages``."""
+    meets), ``replace``, ``max_lines``, ``languages``; ``shipped``: its pattern is one textwash
+    ships (:func:`shipped_patterns`)."""
 
-    __slots__ = ("name", "scope", "pattern", "flags", "_regex", "replace", "max_lines", "languages")
+    __slots__ = ("name", "scope", "pattern", "flags", "_regex", "replace", "max_lines", "languages", "shipped")
 
     def __init__(self, spec):
         self.name = spec.name
         self.scope = spec.scope
         self.pattern, self.flags = spec.pattern, spec.flags
+        self.shipped = (spec.pattern, spec.flags) in shipped_patterns()
         self._regex = None
         self.replace = spec.replace
         self.max_lines = spec.max_lines
@@ -72,10 +108,8 @@ class CompiledRule:
 _NOT_COMBINABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P[=>]|\(\?[R0-9+&-]|\(\?[a-zA-Z]*V|\(\?\(")
 
 
-def combined_check(rules):
-    """One compiled regex that matches where some rule in ``rules`` matches: its ``fullmatch``
-    succeeds iff some rule's pattern fully matches, its ``search`` finds something iff some
-    rule's pattern does.
+def combined_line_check(rules):
+    """One compiled regex whose fullmatch succeeds iff some rule in ``rules`` fully matches.
 
     Each pattern becomes a scoped group ``(?:pattern)`` (``(?i:...)`` for ignore_case) of one
     V1 alternation, so a line no rule matches (most lines) costs one regex call instead of
@@ -99,16 +133,13 @@ def combined_check(rules):
 
 _UNSET = object()
 
-#: scopes whose rules are tried on every line, with the combined check's method for them
-CHECKED_SCOPES = {"line": "fullmatch", "inline": "search"}
-
 
 class JunkRules:
     """The enabled rules of a config, grouped by scope, ready to apply (every rule, whatever its
     ``languages``; :meth:`for_language` narrows them to one document language).
 
-    ``combined`` (default True): a line meets the ``line`` and the ``inline`` rules through one
-    :func:`combined_check` call each, and the rules one by one only where that call matches;
+    ``combined`` (default True): a line meets the ``line`` rules through one
+    :func:`combined_line_check` call, and the rules one by one only where that call matches;
     False tries every rule on every line (the reference the tests compare against).
     """
 
@@ -120,14 +151,16 @@ class JunkRules:
         self.by_scope = {scope: [r for r in rules if r.scope == scope] for scope in SCOPES}
         self.timeout = timeout
         self.combined = combined
-        self._checks = {}  # scope -> combined check, built on first use (a language's view has its own)
+        self._line_check = _UNSET  # built on first use (a language's view has its own)
+        self._line_check_shipped = all(r.shipped for r in self.by_scope["line"])
         self._languages = {}
 
-    def check(self, scope):
-        """:func:`combined_check` of the ``scope`` rules (None: try them one by one)."""
-        if scope not in self._checks:
-            self._checks[scope] = combined_check(self.by_scope[scope]) if self.combined else None
-        return self._checks[scope]
+    @property
+    def line_check(self):
+        """:func:`combined_line_check` of the line rules (None: check them one by one)."""
+        if self._line_check is _UNSET:
+            self._line_check = combined_line_check(self.by_scope["line"]) if self.combined else None
+        return self._line_check
 
     def __getstate__(self):
         return {"rules": self.rules, "timeout": self.timeout, "combined": self.combined}
@@ -137,7 +170,7 @@ class JunkRules:
 
     def for_language(self, lang):
         """The rules that apply to a document of language ``lang``: those without ``languages``
-        and those that list it (a JunkRules of its own, with its own combined checks, built
+        and those that list it (a JunkRules of its own, with its own combined line check, built
         once per language; ``lang`` None = unknown: only the rules without ``languages``).
         Without any language-limited rule, this object itself.
 
@@ -163,22 +196,28 @@ class JunkRules:
             self._languages[lang] = view
         return view
 
-    def may_match(self, line, scope):
-        """False when no ``scope`` rule ('line': fully, 'inline': anywhere) can match ``line``,
-        known from one combined call; else True (the rules one by one decide)."""
-        check = self._checks.get(scope, _UNSET)
+    def any_line_rule(self, line):
+        """False when no ``line`` rule can fully match ``line`` (one combined call); else True."""
+        check = self._line_check
         if check is _UNSET:
-            check = self.check(scope)
+            check = self.line_check
         if check is None:
             return True
+        if self._line_check_shipped and len(line) <= UNTIMED_MAX_CHARS:
+            return check.fullmatch(line) is not None
         try:
-            return getattr(check, CHECKED_SCOPES[scope])(line, timeout=self.timeout) is not None
+            return check.fullmatch(line, timeout=self.timeout) is not None
         except TimeoutError:
             return True  # let the rules one by one decide (and name the slow one)
 
-    def _call(self, rule, method, *args):
+    def _call(self, rule, method, line, *before):
+        """``rule``'s regex ``method`` on ``line`` (``before``: the arguments ahead of it, as
+        ``sub``'s replacement), timed unless the rule is shipped and the line short."""
+        pattern = rule._regex or rule.regex
+        if rule.shipped and len(line) <= UNTIMED_MAX_CHARS:
+            return getattr(pattern, method)(*before, line)
         try:
-            return getattr(rule._regex or rule.regex, method)(*args, timeout=self.timeout)
+            return getattr(pattern, method)(*before, line, timeout=self.timeout)
         except TimeoutError:
             raise RuleTimeout(rule.name) from None
 
@@ -190,18 +229,13 @@ class JunkRules:
         return None
 
     def apply_inline(self, line, hits, removed):
-        """Apply inline rules to one line; record hits and removed fragments; return the line.
-
-        A line no inline rule matches (the combined check says so) comes back as it is: the
-        first rule to cut must match the line as given, and nothing is cut before it."""
-        if not self.may_match(line, "inline"):
-            return line
+        """Apply inline rules to one line; record hits and removed fragments; return the line."""
         for rule in self.by_scope["inline"]:
             found = self._call(rule, "search", line)
             if found:
                 removed.append([rule.name, found.group(0)])
                 hits[rule.name] = hits.get(rule.name, 0) + 1
-                line = self._call(rule, "sub", rule.replace, line).strip()
+                line = self._call(rule, "sub", line, rule.replace).strip()
         return line
 
 
@@ -250,7 +284,7 @@ def apply_rules(text, rules, hits, removed):
             if not line:
                 lines.append(None)
                 continue
-            name = rules.first_full_match(line, "line") if rules.may_match(line, "line") else None
+            name = rules.first_full_match(line, "line") if rules.any_line_rule(line) else None
             if name:
                 hits[name] = hits.get(name, 0) + 1
                 removed.append([name, line])
