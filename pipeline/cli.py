@@ -33,7 +33,7 @@ from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
-from transforms.inputs import InputError, list_inputs
+from transforms.inputs import InputError, Selection, list_inputs, unsupported_by_extension
 from transforms.write import is_temp_name
 
 BYTES_PER_SHARD = 64 * 1024 * 1024
@@ -86,6 +86,15 @@ def build_parser():
                      help="a file, glob or directory (recursive); repeat for more. "
                           ".txt/.md = one document per file; .jsonl/.ndjson = one per line; "
                           "optionally .gz/.bz2/.zst compressed")
+    run.add_argument("--include", action="append", default=[], metavar="GLOB",
+                     help="read only the files of input folders and globs that match GLOB (repeatable). "
+                          "A GLOB with a '/' is matched against the path relative to the input folder, "
+                          "one without against the file name and its folder names; * and ? stay within "
+                          "a name, ** crosses folders; case-insensitive. Files named explicitly are "
+                          "always read; left-out files are counted in the summary and stats.json")
+    run.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                     help="leave out the files of input folders and globs that match GLOB (repeatable; "
+                          "matched like --include, e.g. --exclude drafts --exclude '*.log')")
     run.add_argument("--output", required=True, metavar="DIR",
                      help="output directory (local or gs://); must be new or empty unless --overwrite")
     add_config_arguments(run)
@@ -282,14 +291,26 @@ def _names(skipped, limit=5):
 
 def skipped_stats(skipped, limit=5):
     """``stats.json``'s ``read`` entry: how many files and folders input listings skipped
-    (``transforms.inputs.skip_reason``) and the first few names with their reason.
+    (``transforms.inputs.skip_reason`` and ``--include`` / ``--exclude``), how many per
+    reason, and the first few names with their reason.
 
     >>> skipped_stats([(".git/", "hidden or VCS folder"), ("README.md", "README/LICENSE/CHANGELOG file")])
-    {'skipped_files': 1, 'skipped_folders': 1, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}
+    {'skipped_files': 1, 'skipped_folders': 1, 'skipped_by_reason': {'README/LICENSE/CHANGELOG file': 1, 'hidden or VCS folder': 1}, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}
     """
     folders = sum(1 for name, _ in skipped if name.endswith("/"))
+    by_reason = {}
+    for _, why in skipped:
+        by_reason[why] = by_reason.get(why, 0) + 1
     return {"skipped_files": len(skipped) - folders, "skipped_folders": folders,
+            "skipped_by_reason": dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
             "skipped_examples": [f"{name} ({why})" for name, why in skipped[:limit]]}
+
+
+def read_stats(skipped, specs):
+    """``stats.json``'s ``read`` entry: ``skipped_stats`` plus ``unsupported_files``, the
+    listed files of a kind the reader does not handle by extension (each is also one
+    ``read:unsupported_file`` rejected record)."""
+    return dict(skipped_stats(skipped), unsupported_files=unsupported_by_extension(specs))
 
 
 def run_command(args, beam_args):
@@ -298,7 +319,7 @@ def run_command(args, beam_args):
     check_unknown_options(beam_args, args.known_options)
     cfg = load_config(args.config, args.preset, args.overrides)
     skipped = []
-    specs = list_inputs(args.input, skipped)
+    specs = list_inputs(args.input, skipped, Selection(args.include, args.exclude))
     against = _load_priors(args.against, cfg, args.output)
     options = make_options(beam_args)
     output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
@@ -323,7 +344,7 @@ def run_command(args, beam_args):
     extra = {"wall_time_s": round(time.time() - started, 3),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
              "input_bytes_uncompressed": progress.expected_bytes(specs),
-             "output": output_dir, "shards": num_shards, "read": skipped_stats(skipped),
+             "output": output_dir, "shards": num_shards, "read": read_stats(skipped, specs),
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
     try:
         stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra,

@@ -237,6 +237,30 @@ def input_mb(stats):
     return (stats.get("input_bytes_uncompressed") or stats.get("input_bytes") or 0) / 1e6
 
 
+def _counted(counts):
+    """``'a 2, b 1'`` from ``{name: count}``, in the dict's order."""
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+def listing_lines(read, width):
+    """Summary rows about the input listing (``stats.json``'s ``read`` entry): the files and
+    folders skipped, per reason, and the unsupported files per extension; [] when none."""
+    lines = []
+    if read.get("skipped_files") or read.get("skipped_folders"):
+        examples = read.get("skipped_examples", [])
+        names = ", ".join(name.split(" (")[0] for name in examples)
+        more = ", ..." if read["skipped_files"] + read["skipped_folders"] > len(examples) else ""
+        reasons = _counted(read.get("skipped_by_reason") or {})
+        lines.append(f"{'skipped':{width}}{read['skipped_files']:>9,}   file(s) and "
+                     f"{read['skipped_folders']} folder(s) in input folders ({reasons}): {names}{more}; "
+                     "name a file to read it")
+    unsupported = read.get("unsupported_files") or {}
+    if unsupported:
+        lines.append(f"{'unsupported':{width}}{sum(unsupported.values()):>9,}   file(s) of a type textwash "
+                     f"does not read: {_counted(unsupported)} (each rejected as read:unsupported_file)")
+    return lines
+
+
 def summary_table(stats):
     """The final summary of a run as an aligned text table (str)."""
     c = stats["counts"]
@@ -261,13 +285,7 @@ def summary_table(stats):
         lines.append(f"{'junk lines':{width}}{sum(v['lines'] for v in rules.values()):>9,}   "
                      + ", ".join(f"{k} {v['lines']}" for k, v in top[:5])
                      + (", ..." if len(top) > 5 else ""))
-    skipped = stats.get("read") or {}
-    if skipped.get("skipped_files") or skipped.get("skipped_folders"):
-        names = ", ".join(name.split(" (")[0] for name in skipped.get("skipped_examples", []))
-        more = skipped["skipped_files"] + skipped["skipped_folders"] > len(skipped.get("skipped_examples", []))
-        lines.append(f"{'skipped':{width}}{skipped['skipped_files']:>9,}   file(s) and "
-                     f"{skipped['skipped_folders']} folder(s) in input folders: {names}{', ...' if more else ''} "
-                     "(hidden, VCS, README/LICENSE/CHANGELOG; name a file to read it)")
+    lines += listing_lines(stats.get("read") or {}, width)
     langs = stats.get("languages", {})
     if langs:
         kept = stats.get("languages_kept", {})
