@@ -331,11 +331,12 @@ def run_command(args, beam_args):
         left_out = f" ({len(skipped)} skipped: {_names(skipped)})" if skipped else ""
         print(f"textwash: {len(specs)} input file(s){left_out}, {num_shards} output shard(s) -> {output_dir}",
               file=sys.stderr)
+    uncompressed = progress.expected_bytes(specs)
     started = time.time()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     assembly.build(pipeline, cfg, specs, output_dir, num_shards, against)
-    with _progress(args, options, pipeline, specs):
+    with _progress(args, options, pipeline, uncompressed):
         result = pipeline.run()
         result.wait_until_finish()
     if _is_dry_run(options):
@@ -343,7 +344,7 @@ def run_command(args, beam_args):
         return None
     extra = {"wall_time_s": round(time.time() - started, 3),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
-             "input_bytes_uncompressed": progress.expected_bytes(specs),
+             "input_bytes_uncompressed": uncompressed,
              "output": output_dir, "shards": num_shards, "read": read_stats(skipped, specs),
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
     try:
@@ -360,8 +361,9 @@ def run_command(args, beam_args):
     return stats
 
 
-def _progress(args, options, pipeline, specs):
-    """A context manager printing live progress on stderr (in-process runner only), or a no-op."""
+def _progress(args, options, pipeline, total_bytes):
+    """A context manager printing live progress on stderr (in-process runner only), or a no-op;
+    ``total_bytes``: the uncompressed input size expected."""
     import contextlib
 
     from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
@@ -374,7 +376,7 @@ def _progress(args, options, pipeline, specs):
               "(in_memory mode); see the runner's own monitoring", file=sys.stderr)
         return contextlib.nullcontext()
     every = args.progress_every or (2.0 if sys.stderr.isatty() else 10.0)
-    return progress.Reporter(progress.expected_bytes(specs), every=every)
+    return progress.Reporter(total_bytes, every=every)
 
 
 def _is_dry_run(options):

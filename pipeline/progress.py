@@ -18,6 +18,8 @@ whatever the print interval, so the switch comes within a few seconds of the las
 The summary's MB and MB/s use the same uncompressed input size (``input_bytes_uncompressed``
 in ``stats.json``).
 """
+import contextlib
+import io
 import os
 import struct
 import sys
@@ -26,6 +28,9 @@ import time
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+
+from transforms.inputs import CHUNK, decompressing
+from transforms.read import READ_ERRORS
 
 
 class Tracker:
@@ -88,29 +93,102 @@ def attach(pipeline, label="Normalize"):
     return True
 
 
+SIZE_SAMPLE = 1 << 20        # compressed bytes of a .bz2 / .zst file decompressed to size it
+SIZE_BUDGET = 8 * SIZE_SAMPLE  # at most this much in all; other files get their extension's ratio
+SIZED_BY_SAMPLE = (".bz2", ".zst")
+
+
+def gzip_size(path, size):
+    """Uncompressed size of a local ``.gz`` file of ``size`` bytes, from its trailer (ISIZE)."""
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        isize = struct.unpack("<I", handle.read(4))[0]
+    # ISIZE is the size mod 2**32: a large file smaller than its gzip has wrapped
+    while isize < size and size > (1 << 28):
+        isize += 1 << 32
+    return isize
+
+
+class _Trickle(io.BytesIO):
+    """A bytes stream handing out at most ``STEP`` bytes a read, so that a decompressor's input
+    position is known to within ``STEP`` bytes when its output comes."""
+
+    STEP = 1024
+
+    def read(self, size=-1):
+        return super().read(self.STEP if size is None or size < 0 else min(size, self.STEP))
+
+    def read1(self, size=-1):
+        return self.read(size)
+
+
+def sampled_ratio(path, limit=SIZE_SAMPLE):
+    """Uncompressed / compressed bytes of the first ``limit`` bytes of a local ``.bz2`` /
+    ``.zst`` file, decompressed and counted (not kept): exact for a file that small; None when
+    the start gave no output. The compressed bytes counted are those the decompressor had
+    taken when its last output came, so a block cut by the sample does not skew the ratio."""
+    with open(path, "rb") as handle:
+        head = _Trickle(handle.read(limit))
+    out = taken = 0
+    with contextlib.ExitStack() as stack:
+        stream = decompressing(head, path, stack)
+        read = getattr(stream, "read1", stream.read)
+        try:
+            while True:
+                chunk = read(CHUNK)
+                if not chunk:
+                    break
+                out, taken = out + len(chunk), head.tell()
+        except READ_ERRORS:  # the sample ends inside a block or frame (or the file is damaged)
+            pass
+    return out / taken if out and taken else None
+
+
+class SizeEstimator:
+    """Uncompressed sizes of local input files, cheaply: the gzip trailer for ``.gz``; for
+    ``.bz2`` / ``.zst`` (no size in the format) the first ``sample`` bytes decompressed, exact
+    for a file that small, else extrapolated by the sample's ratio; once ``budget`` bytes were
+    sampled, a file gets the mean ratio of its extension's sampled files."""
+
+    def __init__(self, sample=SIZE_SAMPLE, budget=SIZE_BUDGET):
+        self.sample, self.budget = sample, budget
+        self.ratios = {}  # extension -> ratios sampled
+
+    def size(self, spec):
+        """Estimated uncompressed bytes of one input spec (its file size when unknown)."""
+        size = spec.get("size") or 0
+        path = spec["path"]
+        ext = next((e for e in (".gz",) + SIZED_BY_SAMPLE if path.lower().endswith(e)), None)
+        if ext is None or "://" in path or not size:
+            return size
+        try:
+            if ext == ".gz":
+                return gzip_size(path, size) if size >= 18 else size
+            return self._sampled_size(path, size, ext)
+        except (OSError, EOFError):
+            return size
+
+    def _sampled_size(self, path, size, ext):
+        known = self.ratios.get(ext)
+        if self.budget <= 0 and known:
+            return round(size * sum(known) / len(known))
+        self.budget -= min(size, self.sample)
+        ratio = sampled_ratio(path, self.sample)
+        if ratio is None:
+            return size
+        self.ratios.setdefault(ext, []).append(ratio)
+        return round(size * ratio)
+
+
 def expected_bytes(specs):
-    """Estimated text bytes of the inputs: file sizes, uncompressed size for local ``.gz`` files.
+    """Estimated text bytes of the inputs: file sizes, uncompressed sizes for local ``.gz``,
+    ``.bz2`` and ``.zst`` files (``SizeEstimator``).
 
     >>> expected_bytes([{"path": "gs://b/x.txt", "size": 10}])
     10
     """
-    total = 0
-    for spec in specs:
-        size = spec.get("size") or 0
-        path = spec["path"]
-        if path.lower().endswith(".gz") and "://" not in path and size >= 18:
-            try:
-                with open(path, "rb") as handle:
-                    handle.seek(-4, os.SEEK_END)
-                    isize = struct.unpack("<I", handle.read(4))[0]
-                # ISIZE is the size mod 2**32: a large file smaller than its gzip has wrapped
-                while isize < size and size > (1 << 28):
-                    isize += 1 << 32
-                size = isize
-            except OSError:
-                pass
-        total += size
-    return total
+    estimator = SizeEstimator()
+    return sum(estimator.size(spec) for spec in specs)
 
 
 def _duration(seconds):

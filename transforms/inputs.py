@@ -373,6 +373,12 @@ def open_input(path, stack):
     raises (EOFError / zlib.error / ZstdError) after yielding everything readable before it.
     """
     raw = stack.enter_context(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
+    return decompressing(raw, path, stack)
+
+
+def decompressing(raw, path, stack):
+    """The decompressed stream of the binary stream ``raw`` of file ``path`` (by its extension;
+    ``raw`` itself when it is not compressed); closers go on ``stack``."""
     lower = path.lower()
     if lower.endswith(".gz"):
         return stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
