@@ -28,11 +28,13 @@ logging.getLogger().addFilter(_DropBeamImportNoise())
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, add_config_arguments, load_config
-from pipeline.options import OptionsError, beam_option_names, make_options, make_runner, unknown_options
+from pipeline.options import (IN_PROCESS, OptionsError, beam_option_names, make_options, make_runner,
+                              unknown_options)
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import tune_allocator  # noqa: E402
+from pipeline.timing import cpu_seconds, run_timing  # noqa: E402
 from transforms.inputs import InputError, Selection, list_inputs, unsupported_by_extension
 from transforms.write import is_temp_name
 
@@ -332,17 +334,19 @@ def run_command(args, beam_args):
         print(f"textwash: {len(specs)} input file(s){left_out}, {num_shards} output shard(s) -> {output_dir}",
               file=sys.stderr)
     uncompressed = progress.expected_bytes(specs)
-    started = time.time()
+    started, cpu_started = time.time(), cpu_seconds()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     assembly.build(pipeline, cfg, specs, output_dir, num_shards, against)
-    with _progress(args, options, pipeline, uncompressed):
+    with _progress(args, options, pipeline, uncompressed) as reporter:
         result = pipeline.run()
         result.wait_until_finish()
     if _is_dry_run(options):
         print("textwash: dry run: the job graph was built and not executed", file=sys.stderr)
         return None
-    extra = {"wall_time_s": round(time.time() - started, 3),
+    wall = time.time() - started
+    extra = {"wall_time_s": round(wall, 3),
+             "timing": run_timing(result, wall, cpu_seconds() - cpu_started, reporter and reporter.phases()),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
              "input_bytes_uncompressed": uncompressed,
              "output": output_dir, "shards": num_shards, "read": read_stats(skipped, specs),
@@ -369,14 +373,16 @@ def _progress(args, options, pipeline, total_bytes):
     from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
     if args.quiet or _is_dry_run(options):
         return contextlib.nullcontext()
-    in_process = (options.view_as(StandardOptions).runner in (None, "DirectRunner", "FnApiRunner")
-                  and options.view_as(DirectOptions).direct_running_mode in (None, "in_memory"))
-    if not in_process or not progress.attach(pipeline):
-        print("textwash: live progress is only shown with the default in-process runner "
-              "(in_memory mode); see the runner's own monitoring", file=sys.stderr)
+    local = options.view_as(StandardOptions).runner in IN_PROCESS
+    # multi_processing: the taps run in worker processes and count into files of a local folder
+    workers = options.view_as(DirectOptions).direct_running_mode == "multi_processing"
+    folder = progress.tally_folder() if local and workers else None
+    if not local or not progress.attach(pipeline, tally_folder=folder):
+        print("textwash: live progress is only shown with the local runner (any "
+              "direct_running_mode); see the runner's own monitoring", file=sys.stderr)
         return contextlib.nullcontext()
     every = args.progress_every or (2.0 if sys.stderr.isatty() else 10.0)
-    return progress.Reporter(total_bytes, every=every)
+    return progress.Reporter(total_bytes, every=every, tally_folder=folder)
 
 
 def _is_dry_run(options):

@@ -6,9 +6,11 @@ work. The tap adds each document and its UTF-8 size to a process-wide ``TRACKER`
 Metrics counters (``textwash/docs_seen``, ``textwash/bytes_seen``, shown by Dataflow's UI).
 With the in-process runner (the default) the tap runs in the launcher process, so a
 ``Reporter`` thread can read ``TRACKER`` every few seconds and print documents, MB, rate and
-an estimate of the time left (from the input size; for ``.gz`` files the uncompressed size
-is read from the gzip trailer). Other runners and ``multi_processing`` mode run the tap in
-other processes: there the CLI says that live progress is not available.
+an estimate of the time left (from the uncompressed input size: ``SizeEstimator``). In
+``multi_processing`` mode the taps run in local worker processes: each keeps its counts in a
+small file of a temporary folder (``TallyFile``, rewritten at most once a second and at each
+bundle's end) and the ``Reporter`` sums those files instead. Remote runners run the tap
+elsewhere: there the CLI says that live progress is not available.
 
 The line names its phase: ``reading/cleaning`` while documents flow through the tap (the
 time left is that phase's only, and the line says that dedup and writing follow), then
@@ -21,14 +23,18 @@ in ``stats.json``).
 import contextlib
 import io
 import os
+import shutil
 import struct
 import sys
+import tempfile
 import threading
 import time
+import uuid
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from pipeline.timing import cpu_seconds
 from transforms.inputs import CHUNK, decompressing
 from transforms.read import READ_ERRORS
 
@@ -61,19 +67,74 @@ class Tracker:
 TRACKER = Tracker()
 
 
+TALLY_WRITE_S = 1.0  # a worker's tally file is rewritten at most this often (and at bundle ends)
+TALLY_SUFFIX = ".tally"
+
+
+class TallyFile:
+    """The documents and bytes one ``ProgressTap`` counted in a worker process, kept in a small
+    file of a folder the launcher reads (``read_tallies``): how progress crosses from the worker
+    processes of ``multi_processing`` mode. The file is replaced (never half-written) at most
+    every ``TALLY_WRITE_S`` seconds and at each ``write()``."""
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, f"{os.getpid()}-{uuid.uuid4().hex[:12]}{TALLY_SUFFIX}")
+        self.docs = self.bytes = 0
+        self.written = 0.0
+
+    def add(self, docs, nbytes):
+        """Add ``docs`` documents of ``nbytes`` bytes; write the file when it is due."""
+        self.docs += docs
+        self.bytes += nbytes
+        if time.monotonic() - self.written >= TALLY_WRITE_S:
+            self.write()
+
+    def write(self):
+        """Replace the file with the counts so far."""
+        with open(self.path + ".tmp", "w") as handle:
+            handle.write(f"{self.docs} {self.bytes}\n")
+        os.replace(self.path + ".tmp", self.path)
+        self.written = time.monotonic()
+
+
+def read_tallies(folder):
+    """``(docs, bytes)`` summed over the tally files in ``folder`` (a file being replaced at
+    that moment is read as it was or as it is)."""
+    docs = nbytes = 0
+    for name in os.listdir(folder):
+        if name.endswith(TALLY_SUFFIX):
+            try:
+                with open(os.path.join(folder, name)) as handle:
+                    d, b = handle.read().split()
+            except (OSError, ValueError):
+                continue
+            docs, nbytes = docs + int(d), nbytes + int(b)
+    return docs, nbytes
+
+
 class ProgressTap(beam.DoFn):
-    """Count each document (and its UTF-8 text size); emits nothing."""
+    """Count each document (and its UTF-8 text size); emits nothing. Counts go to the
+    process-wide ``TRACKER``, or with ``tally_folder`` (a local folder, for worker processes)
+    to a ``TallyFile`` in it."""
+
+    def __init__(self, tally_folder=None):
+        self.tally_folder = tally_folder
 
     def setup(self):
         self.docs = Metrics.counter("textwash", "docs_seen")
         self.nbytes = Metrics.counter("textwash", "bytes_seen")
+        self.counts = TallyFile(self.tally_folder) if self.tally_folder else TRACKER
 
     def process(self, doc):
         size = len(doc.get("text", "").encode("utf-8", "replace"))
-        TRACKER.add(1, size)
+        self.counts.add(1, size)
         self.docs.inc()
         self.nbytes.inc(size)
         return []
+
+    def finish_bundle(self):
+        if self.tally_folder:
+            self.counts.write()
 
 
 def _find_input_of(pipeline, label):
@@ -84,13 +145,19 @@ def _find_input_of(pipeline, label):
     return None
 
 
-def attach(pipeline, label="Normalize"):
-    """Add a ProgressTap on the input of the top-level transform ``label``; True if found."""
+def attach(pipeline, label="Normalize", tally_folder=None):
+    """Add a ProgressTap (counting into ``tally_folder`` when given) on the input of the
+    top-level transform ``label``; True if found."""
     pcoll = _find_input_of(pipeline, label)
     if pcoll is None:
         return False
-    pcoll | "ProgressTap" >> beam.ParDo(ProgressTap())
+    pcoll | "ProgressTap" >> beam.ParDo(ProgressTap(tally_folder))
     return True
+
+
+def tally_folder():
+    """A new local folder for the tally files of worker processes (``Reporter`` removes it)."""
+    return tempfile.mkdtemp(prefix="textwash-progress-")
 
 
 SIZE_SAMPLE = 1 << 20        # compressed bytes of a .bz2 / .zst file decompressed to size it
@@ -240,27 +307,45 @@ class Reporter:
     """Background thread printing ``format_progress`` lines to ``stream`` every ``every`` seconds.
 
     On a terminal the line is rewritten in place; otherwise one line is printed per interval.
-    Use as a context manager around ``pipeline.run()``.
+    Counts come from ``TRACKER`` (taps in this process) or, with ``tally_folder``, from the tally
+    files worker processes write there (``read_tallies``; the folder is removed at the end).
+    Use as a context manager around ``pipeline.run()``; afterwards ``phases()`` gives the wall
+    and CPU seconds of the reading/cleaning and dedup/write phases.
     """
 
-    def __init__(self, total_bytes, every=2.0, stream=None):
+    def __init__(self, total_bytes, every=2.0, stream=None, tally_folder=None):
         self.total_bytes, self.every = total_bytes, every
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.tally_folder = tally_folder
+        self.counts = (lambda: read_tallies(tally_folder)) if tally_folder else TRACKER.snapshot
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="textwash-progress", daemon=True)
-        self.started = self.last_change = 0.0
+        self.started = self.last_change = self.ended = 0.0
+        self.cpu_started = self.cpu_at_change = self.cpu_ended = 0.0
         self.last_docs = 0
 
     def _sample(self):
-        """Note when the document count last changed (called every SAMPLE_S seconds)."""
-        docs, _ = TRACKER.snapshot()
+        """Note when (and at what CPU time) the document count last changed (called every
+        SAMPLE_S seconds)."""
+        docs, _ = self.counts()
         if docs != self.last_docs:
-            self.last_docs, self.last_change = docs, time.time()
+            self.last_docs, self.last_change, self.cpu_at_change = docs, time.time(), cpu_seconds()
+
+    def phases(self):
+        """``{"reading/cleaning": {"wall_s", "cpu_s"}, "dedup/write": {...}}`` of a finished run,
+        split where the last document was counted (to within ``SAMPLE_S``); {} when no document
+        was. CPU is this process's and its ended children's (``cpu_seconds``)."""
+        if not self.last_docs or not self.ended:
+            return {}
+        spans = (("reading/cleaning", self.started, self.last_change, self.cpu_started, self.cpu_at_change),
+                 ("dedup/write", self.last_change, self.ended, self.cpu_at_change, self.cpu_ended))
+        return {name: {"wall_s": round(end - start, 3), "cpu_s": round(cpu_end - cpu_start, 3)}
+                for name, start, end, cpu_start, cpu_end in spans}
 
     def _line(self):
         self._sample()
-        docs, nbytes = TRACKER.snapshot()
+        docs, nbytes = self.counts()
         now = time.time()
         # no new document for a while: reading/cleaning is over, dedup and writing are running
         stalled = docs > 0 and now - self.last_change >= STALL_S
@@ -286,20 +371,24 @@ class Reporter:
 
     def __enter__(self):
         TRACKER.reset()
-        self.started = time.time()
+        self.started, self.cpu_started = time.time(), cpu_seconds()
         self.thread.start()
         return self
 
     def __exit__(self, exc_type, *exc):
         self.stop.set()
         self.thread.join()
+        self._sample()  # the last documents may have come after the last sample
+        self.ended, self.cpu_ended = time.time(), cpu_seconds()
+        docs, nbytes = self.counts()
+        if self.tally_folder:
+            shutil.rmtree(self.tally_folder, ignore_errors=True)
         if exc_type is not None:  # failed or interrupted: no "done" line (the CLI says what happened)
             if self.tty:
                 self.stream.write("\r\033[K")
                 self.stream.flush()
             return False
-        docs, nbytes = TRACKER.snapshot()
-        elapsed = time.time() - self.started
+        elapsed = self.ended - self.started
         self._emit(f"textwash: done: {docs:,} docs, {nbytes / 1e6:.1f} MB cleaned in {_duration(elapsed)}",
                    final=True)
         return False
@@ -339,6 +428,18 @@ def listing_lines(read, width):
     return lines
 
 
+def timing_lines(timing, width, shown=5):
+    """The summary row of the stages' busy time (``stats.json``'s ``timing``), busiest first;
+    [] when the runner gave none."""
+    busy = sorted(((v["busy_s"], k) for k, v in (timing.get("stages") or {}).items()), reverse=True)
+    total = sum(b for b, _ in busy)
+    if not total:
+        return []
+    top = ", ".join(f"{name} {100 * b / total:.0f}%" for b, name in busy[:shown])
+    return [f"{'busy time':{width}}{total:>8.1f}s   {top}{', ...' if len(busy) > shown else ''} "
+            "(per stage in stats.json timing)"]
+
+
 def summary_table(stats):
     """The final summary of a run as an aligned text table (str)."""
     c = stats["counts"]
@@ -375,5 +476,6 @@ def summary_table(stats):
     packed = (stats.get("input_bytes") or 0) / 1e6
     stored = f" ({packed:.2f} MB compressed)" if packed and abs(packed - mb) > 0.005 else ""
     lines.append(f"{'wall time':{width}}{wall:>8.1f}s   {mb:.2f} MB input{stored}, {rate}")
+    lines += timing_lines(stats.get("timing") or {}, width)
     lines.append(f"outputs in {stats.get('output', '')} (open report.html)")
     return "\n".join(lines)
