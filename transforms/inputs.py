@@ -152,8 +152,8 @@ class Selection:
     """
 
     def __init__(self, include=(), exclude=()):
-        self.include = [(glob, glob_regex(glob, "--include")) for glob in include or ()]
-        self.exclude = [(glob, glob_regex(glob, "--exclude")) for glob in exclude or ()]
+        self.include = [(glob, glob_regex(glob.rstrip("/") or glob, "--include")) for glob in include or ()]
+        self.exclude = [(glob, glob_regex(glob.rstrip("/") or glob, "--exclude")) for glob in exclude or ()]
 
     def __bool__(self):
         return bool(self.include or self.exclude)
@@ -167,8 +167,8 @@ class Selection:
     def reason(self, rel_path):
         """Why the listed file ``rel_path`` ('/'-separated, under its root) is left out, or None.
 
-        >>> Selection(["*.txt"], ["drafts"]).reason("drafts/a.txt"), Selection(["*.txt"]).reason("a.md")
-        ("matched by --exclude 'drafts'", 'not matched by --include')
+        >>> Selection(["*.txt"], ["drafts/"]).reason("drafts/a.txt"), Selection(["*.txt"]).reason("a.md")
+        ("matched by --exclude 'drafts/'", 'not matched by --include')
         """
         for glob, compiled in self.exclude:
             if self._matches(glob, compiled, rel_path):
