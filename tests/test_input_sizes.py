@@ -7,7 +7,7 @@ import random
 
 import zstandard
 
-from pipeline.progress import SizeEstimator
+from pipeline import progress
 
 WORDS = ("river council bridge budget winter market square resident evening plan street "
          "school harbour station library garden museum").split()
@@ -51,9 +51,9 @@ def test_large_bz2_and_zst_files_are_sized_from_a_sample_of_their_start(tmp_path
     sample = 50_000
     assert min(p.stat().st_size for p in (packed, streamed, more)) > 2 * sample
     for path in (packed, streamed):
-        assert abs(SizeEstimator(sample).size(_spec(path)) - len(data)) < 0.05 * len(data), path
+        assert abs(progress.SizeEstimator(sample).size(_spec(path)) - len(data)) < 0.05 * len(data), path
     # past the budget a file is not opened: it gets the ratio its extension's files had
-    estimator = SizeEstimator(sample, budget=sample)
+    estimator = progress.SizeEstimator(sample, budget=sample)
     first, second = estimator.size(_spec(packed)), estimator.size(_spec(more))
     assert second == round(more.stat().st_size * first / packed.stat().st_size)
     assert abs(second - len(_jsonl(3_000, seed=8))) < 0.05 * len(data)

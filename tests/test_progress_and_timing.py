@@ -6,7 +6,7 @@ import tempfile
 
 from conftest import SAMPLE
 from pipeline.cli import main
-from pipeline.progress import TallyFile, read_tallies
+from pipeline import progress
 
 SAMPLE_DOCS = 8  # documents of data/sample that reach normalization (one JSONL line is broken)
 STAGES = {"Read", "Normalize", "StripJunk", "Boilerplate", "Filter", "Dedup", "WriteCorpus", "WriteRejected"}
@@ -21,13 +21,13 @@ def _run(tmp_path, capsys, *extra):
 
 
 def test_tally_files_of_worker_processes_add_up(tmp_path):
-    first, second = TallyFile(str(tmp_path)), TallyFile(str(tmp_path))
+    first, second = progress.TallyFile(str(tmp_path)), progress.TallyFile(str(tmp_path))
     first.add(3, 300)
     second.add(2, 20)
     first.add(1, 1)  # within TALLY_WRITE_S of the last write: kept until write()
-    assert read_tallies(str(tmp_path)) == (5, 320)
+    assert progress.read_tallies(str(tmp_path)) == (5, 320)
     first.write()
-    assert read_tallies(str(tmp_path)) == (6, 321)
+    assert progress.read_tallies(str(tmp_path)) == (6, 321)
 
 
 def test_multi_processing_runs_show_progress_from_their_worker_processes(tmp_path, capsys, monkeypatch):
