@@ -28,12 +28,14 @@ logging.getLogger().addFilter(_DropBeamImportNoise())
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, add_config_arguments, load_config, load_settings
-from pipeline.options import OptionsError, beam_option_names, make_options, make_runner, unknown_options
+from pipeline.options import (IN_PROCESS, OptionsError, beam_option_names, make_options, make_runner,
+                              unknown_options)
 from pipeline import progress  # noqa: E402
 from pipeline.inspect import InspectError  # noqa: E402
 from pipeline.interrupts import SignalCatcher, exit_status, stdout_closed  # noqa: E402
 from pipeline.memory import freeze_gc, tune_allocator  # noqa: E402
-from transforms.inputs import InputError, list_inputs
+from pipeline.timing import cpu_seconds, run_timing  # noqa: E402
+from transforms.inputs import InputError, Selection, list_inputs, unsupported_by_extension
 from transforms.write import is_temp_name
 
 BYTES_PER_SHARD = 64 * 1024 * 1024
@@ -86,6 +88,15 @@ def build_parser():
                      help="a file, glob or directory (recursive); repeat for more. "
                           ".txt/.md = one document per file; .jsonl/.ndjson = one per line; "
                           "optionally .gz/.bz2/.zst compressed")
+    run.add_argument("--include", action="append", default=[], metavar="GLOB",
+                     help="read only the files of input folders and globs that match GLOB (repeatable). "
+                          "A GLOB with a '/' is matched against the path relative to the input folder, "
+                          "one without against the file name and its folder names; * and ? stay within "
+                          "a name, ** crosses folders; case-insensitive. Files named explicitly are "
+                          "always read; left-out files are counted in the summary and stats.json")
+    run.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                     help="leave out the files of input folders and globs that match GLOB (repeatable; "
+                          "matched like --include, e.g. --exclude drafts --exclude '*.log')")
     run.add_argument("--output", required=True, metavar="DIR",
                      help="output directory (local or gs://); must be new or empty unless --overwrite")
     add_config_arguments(run)
@@ -282,14 +293,26 @@ def _names(skipped, limit=5):
 
 def skipped_stats(skipped, limit=5):
     """``stats.json``'s ``read`` entry: how many files and folders input listings skipped
-    (``transforms.inputs.skip_reason``) and the first few names with their reason.
+    (``transforms.inputs.skip_reason`` and ``--include`` / ``--exclude``), how many per
+    reason, and the first few names with their reason.
 
     >>> skipped_stats([(".git/", "hidden or VCS folder"), ("README.md", "README/LICENSE/CHANGELOG file")])
-    {'skipped_files': 1, 'skipped_folders': 1, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}
+    {'skipped_files': 1, 'skipped_folders': 1, 'skipped_by_reason': {'README/LICENSE/CHANGELOG file': 1, 'hidden or VCS folder': 1}, 'skipped_examples': ['.git/ (hidden or VCS folder)', 'README.md (README/LICENSE/CHANGELOG file)']}
     """
     folders = sum(1 for name, _ in skipped if name.endswith("/"))
+    by_reason = {}
+    for _, why in skipped:
+        by_reason[why] = by_reason.get(why, 0) + 1
     return {"skipped_files": len(skipped) - folders, "skipped_folders": folders,
+            "skipped_by_reason": dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
             "skipped_examples": [f"{name} ({why})" for name, why in skipped[:limit]]}
+
+
+def read_stats(skipped, specs):
+    """``stats.json``'s ``read`` entry: ``skipped_stats`` plus ``unsupported_files``, the
+    listed files of a kind the reader does not handle by extension (each is also one
+    ``read:unsupported_file`` rejected record)."""
+    return dict(skipped_stats(skipped), unsupported_files=unsupported_by_extension(specs))
 
 
 def run_command(args, beam_args):
@@ -298,7 +321,7 @@ def run_command(args, beam_args):
     check_unknown_options(beam_args, args.known_options)
     settings = load_settings(args.config, args.preset, args.overrides)
     skipped = []
-    specs = list_inputs(args.input, skipped)
+    specs = list_inputs(args.input, skipped, Selection(args.include, args.exclude))
     against = _load_priors(args.against, settings, args.output)
     options = make_options(beam_args)
     output_dir = args.output if not _is_local(args.output) else os.path.abspath(args.output)
@@ -310,21 +333,24 @@ def run_command(args, beam_args):
         left_out = f" ({len(skipped)} skipped: {_names(skipped)})" if skipped else ""
         print(f"textwash: {len(specs)} input file(s){left_out}, {num_shards} output shard(s) -> {output_dir}",
               file=sys.stderr)
-    started = time.time()
+    uncompressed = progress.expected_bytes(specs)
+    started, cpu_started = time.time(), cpu_seconds()
     tune_allocator()  # freed buffers go back to the OS: lower peak memory, same output
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     assembly.build(pipeline, settings, specs, output_dir, num_shards, against)
     freeze_gc()
-    with _progress(args, options, pipeline, specs):
+    with _progress(args, options, pipeline, uncompressed) as reporter:
         result = pipeline.run()
         result.wait_until_finish()
     if _is_dry_run(options):
         print("textwash: dry run: the job graph was built and not executed", file=sys.stderr)
         return None
-    extra = {"wall_time_s": round(time.time() - started, 3),
+    wall = time.time() - started
+    extra = {"wall_time_s": round(wall, 3),
+             "timing": run_timing(result, wall, cpu_seconds() - cpu_started, reporter and reporter.phases()),
              "input_files": len(specs), "input_bytes": sum(s.get("size") or 0 for s in specs),
-             "input_bytes_uncompressed": progress.expected_bytes(specs),
-             "output": output_dir, "shards": num_shards, "read": skipped_stats(skipped),
+             "input_bytes_uncompressed": uncompressed,
+             "output": output_dir, "shards": num_shards, "read": read_stats(skipped, specs),
              "config": {"preset": args.preset, "file": args.config, "overrides": args.overrides}}
     try:
         stats = assembly.finalize(output_dir, assembly.read_job_stats(output_dir), extra,
@@ -340,21 +366,24 @@ def run_command(args, beam_args):
     return stats
 
 
-def _progress(args, options, pipeline, specs):
-    """A context manager printing live progress on stderr (in-process runner only), or a no-op."""
+def _progress(args, options, pipeline, total_bytes):
+    """A context manager printing live progress on stderr (in-process runner only), or a no-op;
+    ``total_bytes``: the uncompressed input size expected."""
     import contextlib
 
     from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
     if args.quiet or _is_dry_run(options):
         return contextlib.nullcontext()
-    in_process = (options.view_as(StandardOptions).runner in (None, "DirectRunner", "FnApiRunner")
-                  and options.view_as(DirectOptions).direct_running_mode in (None, "in_memory"))
-    if not in_process or not progress.attach(pipeline):
-        print("textwash: live progress is only shown with the default in-process runner "
-              "(in_memory mode); see the runner's own monitoring", file=sys.stderr)
+    local = options.view_as(StandardOptions).runner in IN_PROCESS
+    # multi_processing: the taps run in worker processes and count into files of a local folder
+    workers = options.view_as(DirectOptions).direct_running_mode == "multi_processing"
+    folder = progress.tally_folder() if local and workers else None
+    if not local or not progress.attach(pipeline, tally_folder=folder):
+        print("textwash: live progress is only shown with the local runner (any "
+              "direct_running_mode); see the runner's own monitoring", file=sys.stderr)
         return contextlib.nullcontext()
     every = args.progress_every or (2.0 if sys.stderr.isatty() else 10.0)
-    return progress.Reporter(progress.expected_bytes(specs), every=every)
+    return progress.Reporter(total_bytes, every=every, tally_folder=folder)
 
 
 def _is_dry_run(options):

@@ -276,3 +276,4 @@ def test_run_on_a_messy_folder_reports_what_it_skipped(tmp_path, run_textwash, c
     assert {".git/ (hidden or VCS folder)", ".DS_Store (hidden file)"} <= set(stats["read"]["skipped_examples"])
     line = next(row for row in summary.splitlines() if row.startswith("skipped"))
     assert "5   file(s) and 2 folder(s)" in line and ".DS_Store" in line
+

@@ -8,14 +8,16 @@ FileSystems, so local paths and ``gs://`` work alike. When a directory (or a glo
 listed, hidden files and folders (``.DS_Store``, ``.git/``: any name starting with ``.``)
 and ``__pycache__`` / ``CVS`` folders are skipped, and inside a directory so are the
 project files ``README*``, ``LICENSE*`` and ``CHANGELOG*``; a file named explicitly is always
-read. Skipped names are reported (``list_inputs(..., skipped=[])``, the run's stats and
-summary). :func:`open_input` opens one file, decompressing it; a truncated archive raises.
+read. ``--include`` / ``--exclude`` globs (:class:`Selection`) choose among the files a folder or
+glob listing finds. Skipped names are reported (``list_inputs(..., skipped=[])``, the run's stats
+and summary). :func:`open_input` opens one file, decompressing it; a truncated archive raises.
 """
 import bz2
 import gzip
 import io
 import os
 import posixpath
+import re
 
 import zstandard
 from apache_beam.io.filesystem import BeamIOError, CompressionTypes
@@ -80,14 +82,110 @@ def skip_reason(rel_path, in_directory):
     return None
 
 
+NOT_INCLUDED = "not matched by --include"
+EXCLUDED = "matched by --exclude"
+
+
+def glob_regex(pattern, option="--include"):
+    """Compile a ``--include`` / ``--exclude`` glob into a case-insensitive regex (``fullmatch``).
+
+    ``*`` and ``?`` stay inside one path part, ``**`` crosses folders (``**/`` also matches no
+    folder at all), ``[abc]`` / ``[!abc]`` are character classes. Raises InputError, naming
+    ``option``, for an empty pattern, an unclosed ``[`` or an absolute path.
+
+    >>> bool(glob_regex("news/**/*.txt").fullmatch("news/a/b/c.TXT")), bool(glob_regex("*.txt").fullmatch("a/b.txt"))
+    (True, False)
+    >>> bool(glob_regex("**/*.md").fullmatch("x.md")), bool(glob_regex("[!a]*.txt").fullmatch("b.txt"))
+    (True, True)
+    """
+    if not pattern.strip():
+        raise InputError(f"{option} needs a glob, got an empty one")
+    if pattern.startswith("/") or "://" in pattern:
+        raise InputError(f"{option} {pattern!r}: globs are matched against paths relative to the input "
+                         "folder (or a file's name); drop the folder part before it")
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            cls, i = _char_class(pattern, i, option)
+            out.append(cls)
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def _char_class(pattern, start, option):
+    """``(regex of the [...] class at pattern[start], index after it)``; an unclosed class raises."""
+    i = start + 1
+    negate = i < len(pattern) and pattern[i] == "!"
+    i += negate
+    end = pattern.find("]", i + 1 if i < len(pattern) and pattern[i] == "]" else i)
+    if end < 0:
+        raise InputError(f"{option} {pattern!r}: '[' at position {start + 1} is not closed by ']' "
+                         "(write [[] for a literal '[')")
+    body = pattern[i:end].replace("\\", "\\\\")
+    if body.startswith("^") and not negate:  # a literal '^', as in fnmatch
+        body = "\\" + body
+    return f"[{'^' if negate else ''}{body}]", end + 1
+
+
+class Selection:
+    """The ``--include`` / ``--exclude`` globs of a run: which listed files are read.
+
+    A glob with a ``/`` is matched against the path relative to the listed folder (or to the
+    folder part of an input glob); a glob without one against the file's name and the name of
+    every folder above it, so ``--exclude drafts`` leaves out ``drafts/`` and ``--include
+    '*.jsonl'`` takes JSONL files at any depth. A file must match an include (when any is
+    given) and no exclude. Files named explicitly by ``--input`` are always read.
+    """
+
+    def __init__(self, include=(), exclude=()):
+        self.include = [(glob, glob_regex(glob.rstrip("/") or glob, "--include")) for glob in include or ()]
+        self.exclude = [(glob, glob_regex(glob.rstrip("/") or glob, "--exclude")) for glob in exclude or ()]
+
+    def __bool__(self):
+        return bool(self.include or self.exclude)
+
+    @staticmethod
+    def _matches(glob, compiled, rel_path):
+        if "/" in glob.rstrip("/"):
+            return compiled.fullmatch(rel_path) is not None
+        return any(compiled.fullmatch(part) for part in rel_path.split("/") if part)
+
+    def reason(self, rel_path):
+        """Why the listed file ``rel_path`` ('/'-separated, under its root) is left out, or None.
+
+        >>> Selection(["*.txt"], ["drafts/"]).reason("drafts/a.txt"), Selection(["*.txt"]).reason("a.md")
+        ("matched by --exclude 'drafts/'", 'not matched by --include')
+        """
+        for glob, compiled in self.exclude:
+            if self._matches(glob, compiled, rel_path):
+                return f"{EXCLUDED} {glob!r}"
+        if self.include and not any(self._matches(g, c, rel_path) for g, c in self.include):
+            return NOT_INCLUDED
+        return None
+
+
 def _is_glob(pattern):
     return any(ch in pattern for ch in "*?[")
 
 
-def _list_pattern(pattern, skipped):
+def _list_pattern(pattern, skipped, selection):
     """List ``(path, root, size)`` for one file, glob or directory pattern; what a directory or
-    glob listing skips (``skip_reason``) is appended to ``skipped`` as ``(name, reason)``, a
-    skipped folder once with a trailing ``/``."""
+    glob listing skips (``skip_reason``, then the ``selection`` globs) is appended to ``skipped``
+    as ``(name, reason)``, a skipped folder once with a trailing ``/``."""
     if "://" not in pattern and os.path.isdir(pattern):
         root = os.path.abspath(pattern)
         found = []
@@ -102,7 +200,7 @@ def _list_pattern(pattern, skipped):
                     kept.append(name)
             dirnames[:] = kept  # not walked into
             for name in sorted(filenames):
-                why = skip_reason(rel_dir + name, in_directory=True)
+                why = skip_reason(rel_dir + name, in_directory=True) or selection.reason(rel_dir + name)
                 if why:
                     skipped.append((rel_dir + name, why))
                 else:
@@ -126,7 +224,7 @@ def _list_pattern(pattern, skipped):
     out, folders = [], set()
     for m in matches:
         rel = m.path[len(root):].lstrip("/") if listed and m.path.startswith(root) else ""
-        why = skip_reason(rel, in_directory=directory) if rel else None
+        why = (skip_reason(rel, in_directory=directory) or selection.reason(rel)) if rel else None
         if why == "hidden or VCS folder":
             parts = rel.split("/")
             first = next(i for i, part in enumerate(parts[:-1])
@@ -142,31 +240,67 @@ def _list_pattern(pattern, skipped):
     return out
 
 
-def list_inputs(patterns, skipped=None):
+def list_inputs(patterns, skipped=None, selection=None):
     """Expand input patterns into a sorted list of ``{"path", "root", "kind", "size"}`` dicts.
 
     Raises InputError naming the first pattern that matches no file (or only skipped ones).
     Files of unknown kind are still listed (kind None) so that they become rejected records,
     not silent skips. ``skipped``, when a list, receives ``(name, reason)`` for each file or
-    folder a directory or glob listing left out (``skip_reason``).
+    folder a directory or glob listing left out (``skip_reason``, ``selection``: a
+    :class:`Selection` of ``--include`` / ``--exclude`` globs).
     """
     specs, seen = [], set()
     skipped = [] if skipped is None else skipped
+    selection = selection or Selection()
     for pattern in patterns:
         before = len(skipped)
-        listed = _list_pattern(pattern, skipped)
+        listed = _list_pattern(pattern, skipped, selection)
         if not listed:
             left_out = skipped[before:]
             if left_out:
                 names = ", ".join(name for name, _ in left_out[:5]) + (", ..." if len(left_out) > 5 else "")
-                raise InputError(f"input {pattern!r} holds no file to read: only hidden, VCS or "
-                                 f"README/LICENSE/CHANGELOG files ({names}); name a file to read it")
+                reasons = ", ".join(sorted({why for _, why in left_out}))
+                raise InputError(f"input {pattern!r} holds no file to read: every file was skipped "
+                                 f"({reasons}): {names}; name a file to read it"
+                                 + (", or change --include/--exclude" if selection else ""))
             raise InputError(f"input not found: {pattern!r} matches no file")
         for path, root, size in listed:
             if path not in seen:
                 seen.add(path)
                 specs.append({"path": path, "root": root, "kind": split_kind(path)[0], "size": size})
     return sorted(specs, key=lambda s: s["path"])
+
+
+def file_extension(path):
+    """The extension a file is counted under: the last one in lower case, with the one before
+    it for a compressed file; ``(none)`` when the name has none.
+
+    >>> file_extension("a/Report.PDF"), file_extension("t.csv.gz"), file_extension("x/Makefile")
+    ('.pdf', '.csv.gz', '(none)')
+    """
+    name = posixpath.basename(path.replace(os.sep, "/")).lower().lstrip(".")
+    parts = name.split(".")[1:]
+    if not parts:
+        return "(none)"
+    if len(parts) > 1 and "." + parts[-1] in COMPRESSED_EXTS:
+        return "." + ".".join(parts[-2:])
+    return "." + parts[-1]
+
+
+def unsupported_by_extension(specs):
+    """``{extension: files}`` of the listed files the reader does not handle (kind None),
+    most frequent first.
+
+    >>> unsupported_by_extension([{"kind": None, "path": "a.pdf"}, {"kind": "text", "path": "b.txt"},
+    ...                           {"kind": None, "path": "c.docx"}, {"kind": None, "path": "d.PDF"}])
+    {'.pdf': 2, '.docx': 1}
+    """
+    counts = {}
+    for spec in specs:
+        if spec["kind"] is None:
+            ext = file_extension(spec["path"])
+            counts[ext] = counts.get(ext, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def relative_id(path, root):
@@ -239,6 +373,12 @@ def open_input(path, stack):
     raises (EOFError / zlib.error / ZstdError) after yielding everything readable before it.
     """
     raw = stack.enter_context(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
+    return decompressing(raw, path, stack)
+
+
+def decompressing(raw, path, stack):
+    """The decompressed stream of the binary stream ``raw`` of file ``path`` (by its extension;
+    ``raw`` itself when it is not compressed); closers go on ``stack``."""
     lower = path.lower()
     if lower.endswith(".gz"):
         return stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
