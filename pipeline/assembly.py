@@ -12,7 +12,7 @@ import json
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.boilerplate import BoilerplateStreams
+from transforms.boilerplate import RemoveBoilerplate
 from transforms.dedup import DedupDecisions
 from transforms.filter import FilterDocs
 from transforms.ids import AssignUniqueIds, ReadRecords
@@ -75,9 +75,7 @@ def build(pipeline, settings, specs, output_dir, num_shards, against=()):
     ``against``: ``transforms.prior.PriorIndex`` of earlier runs to deduplicate against. With
     ``dedup.index`` the dedup index of the kept documents goes to ``output_dir/index``.
 
-    After the boilerplate stage the documents travel as streams (``transforms.streams``):
-    those without candidate lines and the rebuilt ones, never flattened, up to the groupings
-    that take each stream as an input (exact copies, fingerprints, shards).
+    Every stage takes one PCollection of documents and gives one (plus its rejected records).
     """
     compress = settings.output.compress
     records = pipeline | "Read" >> ReadRecords(specs, settings.input)
@@ -87,9 +85,9 @@ def build(pipeline, settings, specs, output_dir, num_shards, against=()):
     junk = settings.junk
     cleaned = normalized | "StripJunk" >> StripJunk(junk, keep_removed)
     judged = cleaned.docs | "DocRatios" >> RejectByRatios(junk.doc_ratios)
-    stripped = judged.docs | "Boilerplate" >> BoilerplateStreams(junk.boilerplate, keep_removed)
-    filtered = each_stream(stripped, "Filter", lambda: FilterDocs(settings.filter))
-    kept = tuple(f.docs for f in filtered)
+    stripped = judged.docs | "Boilerplate" >> RemoveBoilerplate(junk.boilerplate, keep_removed)
+    filtered = stripped | "Filter" >> FilterDocs(settings.filter)
+    kept = filtered.docs
     index_stats = ()
     if settings.dedup.enabled:
         index = settings.dedup.index and ("prints" if settings.dedup.writes_fingerprints else "sig")
@@ -100,7 +98,7 @@ def build(pipeline, settings, specs, output_dir, num_shards, against=()):
     else:
         decisions = pipeline | "NoDecisions" >> beam.Create([])
         dedup_stats = pipeline | "NoDedupStats" >> beam.Create([{"dedup": {"cc_violations": 0}}])
-    rejected = (ids[REJECTED], cleaned[REJECTED], judged[REJECTED]) + tuple(f[REJECTED] for f in filtered)
+    rejected = (ids[REJECTED], cleaned[REJECTED], judged[REJECTED], filtered[REJECTED])
 
     corpus_stats = ((kept, decisions)
                     | "WriteCorpus" >> WriteCorpus(output_dir, num_shards, compress,
@@ -108,7 +106,7 @@ def build(pipeline, settings, specs, output_dir, num_shards, against=()):
     rejected | "WriteRejected" >> WriteJsonlShards(output_dir, "rejected", num_shards,
                                                    REJECTED_FIELDS, compress)
     if settings.output.write_removed:
-        (each_stream(stripped, "RemovedLines", lambda: beam.FlatMap(_removed_lines))
+        (stripped | "RemovedLines" >> beam.FlatMap(_removed_lines)
          | "WriteRemoved" >> WriteJsonlShards(output_dir, "removed", num_shards,
                                               ("doc_id", "rule", "line"), compress))
 

@@ -1,12 +1,13 @@
-"""Streams of documents: one logical PCollection carried as several, up to where it is grouped.
+"""Streams: several PCollections that go into one grouping as they are.
 
 Beam's in-process runner (the FnApiRunner behind the DirectRunner) materializes every
 Flatten of two or more PCollections: each element is encoded, buffered and decoded once
-more, which for a whole document costs about as much as half a GroupByKey. Where documents
-only need to be grouped later anyway (``CoGroupByKey`` takes each stream as one more input),
-they can travel as a tuple of PCollections instead: e.g. the documents the boilerplate stage
-never had to shuffle, and the ones it rebuilt (``transforms.boilerplate.BoilerplateStreams``).
-A transform that accepts streams takes a PCollection or a tuple of them.
+more. Where records only need to be grouped (``CoGroupByKey`` takes each stream as one more
+input), they can travel as a tuple of PCollections instead: the rejected records of every
+stage on their way to the ``rejected`` shards, the shingle fingerprints on their way to the
+exact verification, the per-bundle stats. A transform that accepts streams takes a
+PCollection or a tuple of them. (Every stage of the pipeline itself takes one PCollection of
+documents and gives one: ``pipeline.assembly``.)
 """
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
