@@ -28,7 +28,7 @@ import os
 from apache_beam.options.pipeline_options import (DirectOptions, GoogleCloudOptions,
                                                   PipelineOptions, SetupOptions,
                                                   StandardOptions, TestOptions, WorkerOptions,
-                                                  _BeamArgumentParser)
+                                                  _BeamArgumentParser, TypeOptions)
 
 IN_PROCESS = (None, "DirectRunner", "FnApiRunner")
 DATAFLOW = ("DataflowRunner", "dataflow", "Dataflow")
@@ -177,7 +177,9 @@ def make_options(beam_args):
     """PipelineOptions from the leftover command-line arguments, checked.
 
     ``save_main_session`` is off unless asked for (workers import textwash, they need no
-    pickled ``__main__``); ``--dry_run`` becomes a boolean; Dataflow runs get their worker
+    pickled ``__main__``); Beam's construction-time type check is off unless
+    ``--pipeline_type_check`` is given (textwash's graph is fixed and the tests build it with the
+    check on; it is 40 % of the time to build it); ``--dry_run`` becomes a boolean; Dataflow runs get their worker
     packaging checked (see the module docstring); ``--runner`` gets its canonical spelling.
     Raises OptionsError with a one-line reason.
     """
@@ -190,6 +192,8 @@ def make_options(beam_args):
     setup = options.view_as(SetupOptions)
     if setup.save_main_session is None:
         setup.save_main_session = False
+    if not any(arg.split("=")[0] in ("--pipeline_type_check", "--no_pipeline_type_check") for arg in beam_args):
+        options.view_as(TypeOptions).pipeline_type_check = False
     test = options.view_as(TestOptions)
     test.dry_run = is_dry_run(options)
     if test.dry_run and not is_dataflow(options):

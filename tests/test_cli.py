@@ -105,3 +105,24 @@ def test_runner_names_are_matched_case_insensitively_or_rejected(tmp_path, capsy
     out = tmp_path / "ok"
     assert main(["run", "--input", SAMPLE, "--output", str(out), "--quiet", "--runner", "directrunner"]) == 0
     assert (out / "_SUCCESS").exists()
+
+
+def test_type_check_is_off_by_default_and_the_graph_passes_it_when_on():
+    """The CLI builds its fixed graph without Beam's construction-time type check (40 % of the
+    build); with ``--pipeline_type_check`` it is on, and the whole graph, every option path
+    the settings can take aside, passes it."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import TypeOptions
+
+    from pipeline import assembly
+    from pipeline.config import load_settings
+    from pipeline.options import make_options, make_runner
+    from transforms.inputs import list_inputs
+    assert make_options([]).view_as(TypeOptions).pipeline_type_check is False
+    assert make_options(["--no_pipeline_type_check"]).view_as(TypeOptions).pipeline_type_check is False
+    for overrides in ((), ("output.write_removed=true", "dedup.verify=estimate"), ("dedup.enabled=false",)):
+        options = make_options(["--pipeline_type_check"])
+        assert options.view_as(TypeOptions).pipeline_type_check is True
+        pipeline = beam.Pipeline(runner=make_runner(options), options=options)
+        assembly.build(pipeline, load_settings(overrides=overrides), list_inputs([SAMPLE]), "/tmp/unused", 1)
+        assert len(pipeline.to_runner_api().components.transforms) > 100
