@@ -45,7 +45,8 @@ def shipped_patterns():
     """The ``(pattern, flags)`` of every junk rule in the YAML files of ``configs/`` (defaults and
     presets): the rules textwash ships and tests, frozenset.
 
-    >>> any(RuleSpec("x", "line", "Share").flags == flags for _, flags in shipped_patterns())
+    >>> from pipeline.config import load_settings
+    >>> all((rule.pattern, rule.flags) in shipped_patterns() for rule in load_settings().junk.rules)
     True
     """
     shipped = set()
@@ -56,6 +57,7 @@ def shipped_patterns():
             spec = RuleSpec.from_dict(item, f"{path}: junk.rules[{i}]")
             shipped.add((spec.pattern, spec.flags))
     return frozenset(shipped)
+
 
 class RuleTimeout(Exception):
     """A rule's regex exceeded the per-call timeout; ``rule`` names it."""
