@@ -30,7 +30,6 @@ import glob
 import os
 
 import regex
-import yaml
 
 from transforms.settings import SCOPES, RuleSpec
 
@@ -49,10 +48,10 @@ def shipped_patterns():
     >>> all((rule.pattern, rule.flags) in shipped_patterns() for rule in load_settings().junk.rules)
     True
     """
+    from pipeline.config import read_yaml
     shipped = set()
     for path in glob.glob(os.path.join(CONFIG_DIR, "*.yaml")) + glob.glob(os.path.join(CONFIG_DIR, "*", "*.yaml")):
-        with open(path, encoding="utf-8") as handle:
-            junk = (yaml.safe_load(handle) or {}).get("junk") or {}
+        junk = read_yaml(path).get("junk") or {}
         for i, item in enumerate((junk.get("rules") or []) + (junk.get("extra_rules") or [])):
             spec = RuleSpec.from_dict(item, f"{path}: junk.rules[{i}]")
             shipped.add((spec.pattern, spec.flags))
