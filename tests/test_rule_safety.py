@@ -97,8 +97,16 @@ def test_a_shipped_pattern_with_other_flags_is_not_shipped():
 
 
 def test_a_long_line_meets_shipped_rules_with_the_timeout():
-    spec = next(s for s in SHIPPED if s.name == "photo_caption")
-    rules = JunkRules([spec], timeout=1e-9)  # any timed call times out at once
-    assert rules.first_full_match("x" * 10, "line") is None  # short line: not timed
+    line_rule = next(s for s in SHIPPED if s.name == "photo_caption")
+    inline_rule = next(s for s in SHIPPED if s.name == "glued_widget_label")
+    rules = JunkRules([line_rule, inline_rule], timeout=1e-9)  # any timed call times out at once
+    short, long = "x" * 10, "x" * (UNTIMED_MAX_CHARS + 1)
+    assert rules.first_full_match(short, "line") is None  # short line: not timed
+    assert rules.apply_inline(short, {}, []) == short
     with pytest.raises(RuleTimeout):
-        rules.first_full_match("x" * (UNTIMED_MAX_CHARS + 1), "line")
+        rules.first_full_match(long, "line")
+    with pytest.raises(RuleTimeout):
+        rules.apply_inline(long, {}, [])
+    mine = JunkRules([inline_rule, RuleSpec("mine", "inline", "y+")], timeout=1e-9)
+    with pytest.raises(RuleTimeout):  # a rule of your own among them: every inline call is timed
+        mine.apply_inline(short, {}, [])

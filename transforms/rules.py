@@ -154,6 +154,7 @@ class JunkRules:
         self.combined = combined
         self._line_check = _UNSET  # built on first use (a language's view has its own)
         self._line_check_shipped = all(r.shipped for r in self.by_scope["line"])
+        self._inline_shipped = all(r.shipped for r in self.by_scope["inline"])
         self._languages = {}
 
     @property
@@ -231,8 +232,10 @@ class JunkRules:
 
     def apply_inline(self, line, hits, removed):
         """Apply inline rules to one line; record hits and removed fragments; return the line."""
+        # one check a line of what _call decides a rule: the loop runs on every line of the corpus
+        untimed = self._inline_shipped and len(line) <= UNTIMED_MAX_CHARS
         for rule in self.by_scope["inline"]:
-            found = self._call(rule, "search", line)
+            found = (rule._regex or rule.regex).search(line) if untimed else self._call(rule, "search", line)
             if found:
                 removed.append([rule.name, found.group(0)])
                 hits[rule.name] = hits.get(rule.name, 0) + 1
