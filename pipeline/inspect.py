@@ -105,7 +105,7 @@ def explain(output_dir, doc_id):
     if kind == "clean":
         n = rec.get("duplicate_count", 0)
         out.append("  ended up in: clean-*.jsonl (kept)")
-        out.append(f"  why: passed every filter; " + (
+        out.append("  why: passed every filter; " + (
             f"representative of cluster {cluster_id} with {n} duplicate(s)" if n else "no duplicate found"))
     elif kind == "duplicates":
         out.append("  ended up in: duplicates-*.jsonl (removed as a duplicate)")

@@ -3,7 +3,6 @@ import dataclasses
 from collections import defaultdict
 import json
 import os
-import subprocess
 import sys
 
 import apache_beam as beam
@@ -16,7 +15,7 @@ from pipeline.config import load_config, load_settings
 from tests.conftest import REPO, SHARED
 from transforms.dedup import Deduplicate, rank_key
 from transforms.lsh import BandBatches, band_keys, bucket_pairs, candidate_pairs, partition_buckets
-from transforms.minhash import Signer, exact_jaccard, shingles
+from transforms.minhash import Signer, shingles
 from transforms.write import deep_add
 
 

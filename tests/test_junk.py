@@ -3,10 +3,9 @@ import pytest
 
 from pipeline.config import ConfigError, load_config, load_settings
 from transforms.heuristics import best_region, line_decisions
-from transforms.junk import Cleaner, strip_junk
+from transforms.junk import Cleaner
 from transforms.lines import classify, line_features
 from transforms.ratios import doc_ratios, ratio_verdict
-from transforms.rules import JunkRules
 from transforms.settings import junk_settings
 
 P1 = ("The minister said on Tuesday that the new budget would raise spending on schools and "

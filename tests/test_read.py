@@ -7,7 +7,6 @@ import bz2
 import contextlib
 import dataclasses
 import gzip
-import io
 import json
 
 import apache_beam as beam
