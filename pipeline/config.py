@@ -106,12 +106,6 @@ def apply_override(cfg, assignment):
             node = node[part]
 
 
-def validate(cfg):
-    """The typed :class:`transforms.stage_settings.Settings` of a merged config: building them is
-    the validation (unknown key, type, range, choice, regex); raises ConfigError on the first problem."""
-    return settings_from_config(cfg)
-
-
 def load_settings(path=None, preset=None, overrides=()):
     """The typed :class:`transforms.stage_settings.Settings` of the config :func:`load_config`
     merges (defaults, preset, user file, ``--set`` overrides); raises ConfigError naming the key."""
@@ -141,7 +135,7 @@ def _load(path, preset, overrides):
     for assignment in overrides:
         apply_override(cfg, assignment)
         replaced_by += ["--set " + assignment] if assignment.split("=", 1)[0].strip() == "junk.rules" else []
-    settings = validate(cfg)
+    settings = settings_from_config(cfg)  # building them is the validation (key, type, range, regex)
     if replaced_by and layer_rules:
         logging.getLogger("textwash").warning(
             "%s replaces the %d default junk rules with %d; to add rules and keep the defaults, list "

@@ -128,8 +128,9 @@ def group_exact(hash_members):
     digest, members = hash_members
     members = sorted(members, key=lambda m: m[1])
     rep_id, rank, sig = members[0]
-    for doc_id, _, _ in members if len(members) > 1 else ():
-        yield beam.pvalue.TaggedOutput("members", (rep_id, (doc_id, digest)))
+    if len(members) > 1:
+        for doc_id, _, _ in members:
+            yield beam.pvalue.TaggedOutput("members", (rep_id, (doc_id, digest)))
     yield rep_id, {"sig": sig, "rank": rank, "hash": digest, "copies": len(members)}
 
 
