@@ -35,7 +35,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.timing import cpu_seconds
-from transforms.inputs import CHUNK, decompressing
+from transforms.inputs import CHUNK, COMPRESSED_EXTS, decompressing
 from transforms.read import READ_ERRORS
 
 
@@ -162,7 +162,6 @@ def tally_folder():
 
 SIZE_SAMPLE = 1 << 20        # compressed bytes of a .bz2 / .zst file decompressed to size it
 SIZE_BUDGET = 8 * SIZE_SAMPLE  # at most this much in all; other files get their extension's ratio
-SIZED_BY_SAMPLE = (".bz2", ".zst")
 
 
 def gzip_size(path, size):
@@ -225,7 +224,7 @@ class SizeEstimator:
         """Estimated uncompressed bytes of one input spec (its file size when unknown)."""
         size = spec.get("size") or 0
         path = spec["path"]
-        ext = next((e for e in (".gz",) + SIZED_BY_SAMPLE if path.lower().endswith(e)), None)
+        ext = next((e for e in COMPRESSED_EXTS if path.lower().endswith(e)), None)
         if ext is None or "://" in path or not size:
             return size
         try:
