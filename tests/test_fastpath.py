@@ -97,7 +97,8 @@ def test_trigger_analysis_is_sound():
 
 
 ALPHABET = st.sampled_from(
-    list("aZ09 .,<>;#&\n\r\t") + ["&amp;", "&eacute;", "&#x2019;", "&AMP;", "\u2028", "\x85",
+    list("aZ09 .,<>;#&\n\r\t") + ["&amp;", "&eacute;", "&#x2019;", "&AMP;", "&nbsp", "&#39;",
+                                   "AT&T", "&lt;", "&x", "\u2028", "\x85",
                                    "\x1b[31m", "\x00", "\x1c", "\x7f", "\ufeff", "\u200b",
                                    "\u00a0", "\u3000", "\uff21", "\ufb01", "\u0301", "e\u0301",
                                    "\u00e9", "\u2019", "\u201c", "\u2014", "\u00c3", "\u00a9",
@@ -125,6 +126,15 @@ def test_fixer_pickles_and_unknown_ftfy_falls_back():
     assert fixer.fix("Li\u00e2\u20ac\u2122s") == "Li\u2019s"
     fixer.usable = False  # what happens when ftfy grows a fixer we do not know
     assert fixer.fix("a &amp; b") == ftfy.fix_text("a &amp; b", OUR_CONFIG)
+
+
+def test_an_ampersand_alone_takes_the_fast_path():
+    """Only an HTML entity makes unescape_html act: a text with a bare '&' needs no ftfy call."""
+    fixer = FastFixer(OUR_CONFIG)
+    assert fixer.text_unchanged("AT&T and Q&A: R&D, M&As & more\n")
+    assert not fixer.text_unchanged("Tom &amp; Jerry") and not fixer.text_unchanged("caf&eacute;")
+    assert not fixer.segment_unchanged("P&EACUTE;REZ\n", OUR_CONFIG)
+    assert fixer.fix("AT&T &amp; caf&eacute;") == ftfy.fix_text("AT&T &amp; caf&eacute;", OUR_CONFIG)
 
 
 def test_segment_badness_precheck_is_sound():

@@ -1,9 +1,9 @@
 """LSH: band the MinHash signatures, bucket them, and find and verify the candidate pairs.
 
 Signatures travel as raw bytes (:func:`signature_array` views them). :class:`BandBatches`
-batches each signature's band keys per partition of the bucket space (one element per
-partition and bundle, not one per band); :func:`partition_buckets` regroups them into
-buckets; :func:`bucket_pairs` / :func:`candidate_pairs` expand a bucket into candidate pairs
+computes the band keys of a bundle's signatures together (numpy) and batches them per
+partition of the bucket space (one element per partition and bundle, not one per band);
+:func:`partition_buckets` regroups them into buckets; :func:`bucket_pairs` / :func:`candidate_pairs` expand a bucket into candidate pairs
 (an oversized bucket, shared boilerplate, pairs each member with its smallest id only);
 :class:`ExactVerify` keeps the pairs whose exact shingle Jaccard reaches the threshold. Used
 by :class:`transforms.dedup.DedupDecisions`.
@@ -32,7 +32,9 @@ def signature_array(raw, dtype):
 
 
 def band_keys(id_info, bands, band_bytes, with_signature=True):
-    """Yield ``(band key, member)`` for each LSH band of one signature (raw bytes, see
+    """Yield ``(band key, member)`` for each LSH band of one signature: the definition that
+    :class:`BandBatches` computes for many signatures at once (:func:`band_key_block`; the
+    tests compare the two). The signature is raw bytes (see
     :func:`signature_dtype`; a band is ``band_bytes`` of it: rows x the value size): the key
     is the band number (2 bytes) followed by the band's hash values, one flat ``bytes``;
     ``member`` is ``(id, signature)``, or just the id when ``with_signature`` is false (exact
@@ -47,21 +49,44 @@ def band_keys(id_info, bands, band_bytes, with_signature=True):
         yield b.to_bytes(2, "big") + raw[b * band_bytes:(b + 1) * band_bytes], member
 
 
-def bucket_partition(key, partitions):
-    """The partition of an LSH band key: its last 4 bytes (part of a MinHash value, so
-    uniform) modulo ``partitions``.
+def band_key_block(raws, bands, band_bytes):
+    """The band keys of many signatures at once: ``(keys, docs)`` where ``keys`` is a uint8
+    array with one row per (document, band), each row the key :func:`band_keys` gives (band
+    number in 2 big-endian bytes, then the band's bytes), and ``docs`` the row's document index
+    in ``raws`` (a list of raw signature bytes of equal length).
 
-    >>> bucket_partition(b"\\x00\\x01" + (7).to_bytes(4, "little"), 4)
-    3
+    >>> keys, docs = band_key_block([bytes(range(8)), bytes(range(8, 16))], 2, 4)
+    >>> [bytes(k) for k in keys[:2]], docs.tolist()
+    ([b'\\x00\\x00\\x00\\x01\\x02\\x03', b'\\x00\\x01\\x04\\x05\\x06\\x07'], [0, 0, 1, 1])
     """
-    return int.from_bytes(key[-4:], "little") % partitions
+    n = len(raws)
+    sigs = np.frombuffer(b"".join(raws), dtype=np.uint8).reshape(n, -1)[:, :bands * band_bytes]
+    keys = np.empty((n, bands, 2 + band_bytes), dtype=np.uint8)
+    band_numbers = np.arange(bands, dtype=">u2").view(np.uint8).reshape(bands, 2)
+    keys[:, :, :2] = band_numbers
+    keys[:, :, 2:] = sigs.reshape(n, bands, band_bytes)
+    return keys.reshape(n * bands, 2 + band_bytes), np.repeat(np.arange(n), bands)
+
+
+def block_partitions(keys, partitions):
+    """The partition of every row of a key block (uint8 rows): its last 4 bytes (part of a
+    MinHash value, so uniform), little-endian, modulo ``partitions`` (int64 array).
+
+    >>> block_partitions(np.array([[0, 1, 7, 0, 0, 0]], dtype=np.uint8), 4).tolist()
+    [3]
+    """
+    tail = np.ascontiguousarray(keys[:, -4:]).view("<u4").ravel()
+    return tail.astype(np.int64) % partitions
 
 
 class BandBatches(beam.DoFn):
-    """(rep_id, info) -> (partition, [(band key, member), ...]): the band keys of up to
-    ``FLUSH_DOCS`` documents of a bundle are batched by :func:`bucket_partition`, so the bucket
-    grouping shuffles a few thousand lists instead of ``bands`` elements per document (Beam's
-    cost is per element), and the buffer stays small (~4.5 KB a document)."""
+    """(rep_id, info) -> (partition, (key bytes, members)): the band keys of up to
+    ``FLUSH_DOCS`` documents of a bundle, computed together (:func:`band_key_block`) and
+    batched by partition (:func:`block_partitions`), so the bucket grouping shuffles a few thousand
+    elements instead of ``bands`` per document (Beam's cost is per element). ``key bytes``
+    holds the partition's keys back to back (each ``2 + band_bytes`` long), ``members`` the
+    member of each key in the same order (the id, or ``(id, signature)`` with
+    ``with_signature``); :func:`partition_buckets` regroups them into buckets."""
 
     FLUSH_DOCS = 10_000
 
@@ -70,13 +95,16 @@ class BandBatches(beam.DoFn):
         self.partitions = partitions
 
     def start_bundle(self):
-        self.batches, self.docs = defaultdict(list), 0
+        self.members, self.raws = [], []
 
     def process(self, id_info):
-        for key, member in band_keys(id_info, self.bands, self.band_bytes, self.with_signature):
-            self.batches[bucket_partition(key, self.partitions)].append((key, member))
-        self.docs += 1
-        if self.docs >= self.FLUSH_DOCS:
+        doc_id, info = id_info
+        raw = info["sig"]
+        if raw is None:
+            return
+        self.members.append((doc_id, raw) if self.with_signature else doc_id)
+        self.raws.append(raw)
+        if len(self.raws) >= self.FLUSH_DOCS:
             yield from self._flush()
 
     def finish_bundle(self):
@@ -84,26 +112,44 @@ class BandBatches(beam.DoFn):
             yield in_global_window(batch)
 
     def _flush(self):
-        batches = self.batches
-        self.batches, self.docs = defaultdict(list), 0
-        return [(part, batches[part]) for part in sorted(batches)]
+        members, raws = self.members, self.raws
+        self.members, self.raws = [], []
+        if not raws:
+            return []
+        keys, docs = band_key_block(raws, self.bands, self.band_bytes)
+        parts = block_partitions(keys, self.partitions)
+        order = np.argsort(parts, kind="stable")
+        parts, keys, docs = parts[order], keys[order], docs[order].tolist()
+        starts = np.flatnonzero(np.r_[True, parts[1:] != parts[:-1]]).tolist() + [len(parts)]
+        return [(int(parts[a]), (keys[a:b].tobytes(), [members[i] for i in docs[a:b]]))
+                for a, b in zip(starts, starts[1:])]
 
 
 def partition_buckets(partition_batches):
-    """(partition, [[(band key, member), ...], ...]) -> (band key, [member, ...]) for every
-    bucket of the partition with two members or more (a bucket of one proposes no pair).
+    """(partition, [(key bytes, members), ...]) (:class:`BandBatches`) -> (band key, [member,
+    ...]) for every bucket of the partition with two members or more (a bucket of one
+    proposes no pair). Keys seen once are found with numpy first; only repeated ones are
+    grouped in Python.
 
-    >>> sorted(partition_buckets((0, [[(b"k", "a"), (b"j", "c")], [(b"k", "b")]])))
-    [(b'k', ['a', 'b'])]
+    >>> sorted(partition_buckets((0, [(b"kkjj", ["a", "c"]), (b"kk", ["b"])])))
+    [(b'kk', ['a', 'b'])]
     """
     _, batches = partition_batches
+    blobs, members = [], []
+    for blob, batch_members in batches:
+        blobs.append(blob)
+        members.extend(batch_members)
+    if len(members) < 2:
+        return
+    blob = b"".join(blobs)
+    width = len(blob) // len(members)
+    keys = np.frombuffer(blob, dtype=np.dtype((np.void, width)))
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    repeated = np.flatnonzero(counts[inverse.ravel()] > 1).tolist()
     buckets = defaultdict(list)
-    for batch in batches:
-        for key, member in batch:
-            buckets[key].append(member)
-    for key, members in buckets.items():
-        if len(members) > 1:
-            yield key, members
+    for i in repeated:
+        buckets[blob[i * width:(i + 1) * width]].append(members[i])
+    yield from buckets.items()
 
 
 def bucket_pairs(bucket, max_bucket_size):

@@ -116,11 +116,13 @@ def mojibake_trigger_chars(avoid=COMMON_PUNCTUATION):
     return frozenset(map(chr, chosen))
 
 
-def _char_class(chars):
-    """A compiled regex matching any one of ``chars`` (None for an empty set)."""
-    if not chars:
-        return None
-    return re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in sorted(chars)) + "]")
+def _char_class(chars, also=None):
+    """A compiled regex matching any one of ``chars``, or the pattern ``also`` (a compiled
+    regex) when given; None when there is nothing to match."""
+    branches = ["[" + "".join(f"\\U{ord(c):08x}" for c in sorted(chars)) + "]"] if chars else []
+    if also is not None:
+        branches.append(also.pattern)
+    return re.compile("|".join(branches)) if branches else None
 
 
 def fixer_trigger_chars(config):
@@ -157,10 +159,11 @@ class FastFixer:
 
     ftfy fixes a text line by line (segments end after each '\\n' or every
     ``max_decode_length`` characters); a segment comes back unchanged when no enabled fixer
-    has anything to act on: no trigger character of ``fixer_trigger_chars``, ``is_bad`` false
+    has anything to act on: no trigger character of ``fixer_trigger_chars`` (where an '&'
+    counts only as the start of an HTML entity, ftfy's ``HTML_ENTITY_RE``), ``is_bad`` false
     (or pure ASCII) so fix_encoding does nothing, and already in ``config.normalization``.
 
-    1. Whole text: no trigger character (fixers + ``mojibake_trigger_chars``) and normalized
+    1. Whole text: no trigger character (fixers + ``mojibake_trigger_chars``) or entity, and normalized
        -> returned as is (one C-level regex scan plus ``unicodedata.is_normalized``).
     2. Otherwise segment by segment exactly as ``ftfy.fix_text`` does (including its switch
        to ``unescape_html=False`` after a segment containing '<'): a segment passing the
@@ -174,11 +177,13 @@ class FastFixer:
         self.config = config
         enabled = {name for name in getattr(ftfy, "FIXERS", {}) if getattr(config, name, False)}
         self.usable = enabled <= KNOWN_FIXERS and not config.explain
-        simple = fixer_trigger_chars(config)
+        # unescape_html changes only what ftfy's HTML_ENTITY_RE matches: an '&' alone
+        # ("AT&T", "Q&A") is no reason to run ftfy, an entity ("&amp;") is
+        simple = fixer_trigger_chars(config) - {"&"}
+        self.entities = _chardata.HTML_ENTITY_RE if config.unescape_html else None
         self.segment_triggers = _char_class(simple)
-        self.segment_triggers_no_html = _char_class(simple - {"&"})
         mojibake = mojibake_trigger_chars() if config.fix_encoding else frozenset()
-        self.text_triggers = None if mojibake is None else _char_class(simple | mojibake)
+        self.text_triggers = None if mojibake is None else _char_class(simple | mojibake, self.entities)
         self.whole_text_ok = mojibake is not None
         # a segment without any of these characters cannot be ``is_bad`` (None: always ask ftfy)
         self.mojibake_triggers = None if mojibake is None else _char_class(mojibake)
@@ -191,8 +196,9 @@ class FastFixer:
 
     def segment_unchanged(self, segment, config):
         """True when ftfy's fix_and_explain(segment, config) must return ``segment`` itself."""
-        triggers = self.segment_triggers if config.unescape_html else self.segment_triggers_no_html
-        if triggers is not None and triggers.search(segment):
+        if self.segment_triggers is not None and self.segment_triggers.search(segment):
+            return False
+        if config.unescape_html and "&" in segment and self.entities.search(segment):
             return False
         if (config.fix_encoding and not segment.isascii() and self._may_be_bad(segment)
                 and _badness.is_bad(segment)):
