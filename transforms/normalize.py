@@ -116,13 +116,11 @@ def mojibake_trigger_chars(avoid=COMMON_PUNCTUATION):
     return frozenset(map(chr, chosen))
 
 
-def _char_class(chars, also=None):
-    """A compiled regex matching any one of ``chars``, or the pattern ``also`` (a compiled
-    regex) when given; None when there is nothing to match."""
-    branches = ["[" + "".join(f"\\U{ord(c):08x}" for c in sorted(chars)) + "]"] if chars else []
-    if also is not None:
-        branches.append(also.pattern)
-    return re.compile("|".join(branches)) if branches else None
+def _char_class(chars):
+    """A compiled regex matching any one of ``chars`` (None for an empty set)."""
+    if not chars:
+        return None
+    return re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in sorted(chars)) + "]")
 
 
 def fixer_trigger_chars(config):
@@ -163,8 +161,8 @@ class FastFixer:
     counts only as the start of an HTML entity, ftfy's ``HTML_ENTITY_RE``), ``is_bad`` false
     (or pure ASCII) so fix_encoding does nothing, and already in ``config.normalization``.
 
-    1. Whole text: no trigger character (fixers + ``mojibake_trigger_chars``) or entity, and normalized
-       -> returned as is (one C-level regex scan plus ``unicodedata.is_normalized``).
+    1. Whole text: no trigger character (fixers + ``mojibake_trigger_chars``), no entity, and
+       normalized -> returned as is (one C-level regex scan plus ``unicodedata.is_normalized``).
     2. Otherwise segment by segment exactly as ``ftfy.fix_text`` does (including its switch
        to ``unescape_html=False`` after a segment containing '<'): a segment passing the
        checks above (with ftfy's own ``is_bad``, asked only when the segment holds a mojibake
@@ -183,7 +181,7 @@ class FastFixer:
         self.entities = _chardata.HTML_ENTITY_RE if config.unescape_html else None
         self.segment_triggers = _char_class(simple)
         mojibake = mojibake_trigger_chars() if config.fix_encoding else frozenset()
-        self.text_triggers = None if mojibake is None else _char_class(simple | mojibake, self.entities)
+        self.text_triggers = None if mojibake is None else _char_class(simple | mojibake)
         self.whole_text_ok = mojibake is not None
         # a segment without any of these characters cannot be ``is_bad`` (None: always ask ftfy)
         self.mojibake_triggers = None if mojibake is None else _char_class(mojibake)
@@ -198,12 +196,17 @@ class FastFixer:
         """True when ftfy's fix_and_explain(segment, config) must return ``segment`` itself."""
         if self.segment_triggers is not None and self.segment_triggers.search(segment):
             return False
-        if config.unescape_html and "&" in segment and self.entities.search(segment):
+        if self._has_entity(segment, config):
             return False
         if (config.fix_encoding and not segment.isascii() and self._may_be_bad(segment)
                 and _badness.is_bad(segment)):
             return False
         return self._normalized(segment, config)
+
+    def _has_entity(self, text, config):
+        """True when unescape_html is on in ``config`` and ``text`` holds an HTML entity (a
+        bare '&' is left alone by ftfy; a plain '&' test first, then ftfy's own pattern)."""
+        return bool(config.unescape_html) and "&" in text and self.entities.search(text) is not None
 
     def _may_be_bad(self, segment):
         """False when ``segment`` holds no character every ``BADNESS_RE`` match needs (then
@@ -216,6 +219,8 @@ class FastFixer:
         if not self.whole_text_ok or len(text) > self.config.max_decode_length:
             return False
         if self.text_triggers is not None and self.text_triggers.search(text):
+            return False
+        if self._has_entity(text, self.config):
             return False
         return self._normalized(text, self.config)
 
