@@ -294,9 +294,10 @@ class DedupDecisions(beam.PTransform):
                             | "CountPriorDupes" >> beam.combiners.Count.Globally()
                             | "PriorDupesStat" >> beam.Map(lambda n: {"dedup": {"prior_duplicates": n}}),)
 
-        def count(pcoll, name, key):
-            return (pcoll | f"Count{name}" >> beam.combiners.Count.Globally()
-                    | f"{name}Stat" >> beam.Map(lambda n: {"dedup": {key: n}}))
+        from transforms.write import BundleStats  # (write imports this module)
+
+        def count(pcoll, name, key):  # per bundle, summed with the job's other stats
+            return pcoll | f"Count{name}" >> beam.ParDo(BundleStats(lambda _: {"dedup": {key: 1}}))
         largest = (decisions
                    | "DupByCluster" >> beam.FlatMap(
                        lambda kv: [] if kv[1].get("kept") else [(kv[1]["cluster_id"], kv[0])])
@@ -304,12 +305,11 @@ class DedupDecisions(beam.PTransform):
                    | "SizeIdSample" >> beam.Map(lambda kv: (kv[1][0] + 1, kv[0], kv[1][1]))
                    | "LargestClusters" >> beam.combiners.Top.Of(LARGEST_CLUSTERS, key=lambda t: (t[0], t[1]))
                    | "LargestStat" >> beam.Map(largest_clusters_stats))
-        params = p | "LshParams" >> beam.Create([{"dedup": {"lsh_bands": self.bands, "lsh_rows": self.rows}}])
-        stats = (params,
-                 count(candidates, "Candidates", "candidate_pairs"),
+        once = {"lsh_bands": self.bands, "lsh_rows": self.rows, "candidate_pairs": 0, "verified_pairs": 0}
+        stats = (count(candidates, "Candidates", "candidate_pairs"),
                  count(edges, "Verified", "verified_pairs"),
                  buckets.stats, assigned.stats, largest,
-                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": {"cc_violations": v}})) + extra_stats
+                 violations | "CcStats" >> beam.Map(lambda v: {"dedup": dict(once, cc_violations=v)})) + extra_stats
         stats = stats | "DedupStats" >> beam.Flatten()
         if self.index:
             return decisions, stats, tuple(s.index for s in signed)
