@@ -7,6 +7,8 @@ import unicodedata
 
 import pycld2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, SHARED, read_output
 from pipeline.config import load_config
@@ -249,3 +251,35 @@ def test_filter_languages_must_be_a_list_of_codes():
     with pytest.raises(ConfigError, match="filter.languages"):
         load_config(overrides=["filter.languages=[English]"])
     assert load_config()["filter"]["languages"] == []
+
+
+def _sample_text_reference(text, limit):
+    """sample_text's definition: the (at most 64) longest non-empty lines, ties by position,
+    taken while under ``limit`` characters (the last one cut), in document order."""
+    import heapq
+    if len(text) <= limit:
+        return " ".join(text.split("\n"))
+    lines = text.split("\n")
+    longest = max(lines, key=len)
+    if len(longest) >= limit:
+        return longest[:limit]
+    chosen, total = [], 0
+    for _, i, line in heapq.nsmallest(64, ((-len(line), i, line) for i, line in enumerate(lines) if line)):
+        if total >= limit:
+            break
+        chosen.append((i, line[:limit - total]))
+        total += len(line) + 1
+    return " ".join(line for _, line in sorted(chosen))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "bb", "ccc ddd", "e" * 9, "f" * 30, "g" * 70]), max_size=150),
+       st.sampled_from([5, 20, 60, 600]))
+def test_sample_text_equals_its_definition(lines, limit):
+    text = "\n".join(lines)
+    assert sample_text(text, limit) == _sample_text_reference(text, limit)
+
+
+def test_sample_text_takes_at_most_64_lines():
+    text = "\n".join(["ccc ddd", "a", "", "bb"] * 100)  # 64 x "ccc ddd" are 512 characters
+    assert sample_text(text, 600) == _sample_text_reference(text, 600) == " ".join(["ccc ddd"] * 64)

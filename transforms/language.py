@@ -23,8 +23,6 @@ Only a bounded sample of the text is classified: its longest lines, up to
 paragraphs, not its menus), so the cost per document is bounded whatever its length. The
 answer is a pure function of the text: same input, same ``lang``.
 """
-import heapq
-
 import pycld2
 import regex
 
@@ -57,16 +55,20 @@ def sample_text(text, limit=SAMPLE_CHARS):
     if len(text) <= limit:
         return " ".join(text.split("\n"))
     lines = text.split("\n")
-    longest = max(lines, key=len)
-    if len(longest) >= limit:  # most articles: their longest paragraph is enough
-        return longest[:limit]
+    lengths = list(map(len, lines))
+    longest = max(lengths)
+    if longest >= limit:  # most articles: their longest paragraph is enough
+        return lines[lengths.index(longest)][:limit]
+    # longest first, ties in document order (a stable sort), at most 64 lines, none empty
     chosen, total = [], 0
-    for _, i, line in heapq.nsmallest(64, ((-len(line), i, line) for i, line in enumerate(lines) if line)):
-        if total >= limit:
+    for i in sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)[:64]:
+        if total >= limit or not lengths[i]:
             break
-        chosen.append((i, line[:limit - total]))
-        total += len(line) + 1
-    return " ".join(line for _, line in sorted(chosen))
+        chosen.append(i)
+        total += lengths[i] + 1
+    last = chosen[-1]
+    cut = {last: lines[last][:limit - (total - lengths[last] - 1)]}
+    return " ".join(cut.get(i, lines[i]) for i in sorted(chosen))
 
 
 def is_plain_english(sample):
