@@ -144,8 +144,9 @@ class JunkRules:
     ``languages``; :meth:`for_language` narrows them to one document language).
 
     ``combined`` (default True): a line meets the ``line`` rules through one
-    :func:`combined_line_check` call, and the rules one by one only where that call matches;
-    False tries every rule on every line (the reference the tests compare against).
+    :func:`combined_line_check` call, and the rules one by one only where that call matches,
+    and a line met again takes its outcome from a cache (:meth:`line_outcome`); False tries
+    every rule on every line, every time (the reference the tests compare against).
     """
 
     def __init__(self, rule_specs, timeout=1.0, combined=True):
@@ -159,7 +160,7 @@ class JunkRules:
         self._line_check = _UNSET  # built on first use (a language's view has its own)
         self._line_check_shipped = all(r.shipped for r in self.by_scope["line"])
         self._inline_shipped = all(r.shipped for r in self.by_scope["inline"])
-        self._outcomes_kept = self._line_check_shipped and self._inline_shipped
+        self._outcomes_kept = combined and self._line_check_shipped and self._inline_shipped
         self._outcomes = {}
         self._languages = {}
 
