@@ -113,3 +113,29 @@ def test_ratio_verdict_computes_only_enabled_ratios_same_answer(text, enabled, m
     ratios = junk_settings(dict(load_config()["junk"], doc_ratios=cfg)).doc_ratios
     assert isinstance(ratios, DocRatios)
     assert ratio_verdict(text, ratios) == _ratio_verdict_reference(text, cfg)
+
+
+def _repeating_texts():
+    """Texts whose lines come back within and across texts (the outcome cache's hits)."""
+    lines = ["Share this article", "More ShortsThe timing is right.", "A plain line of text.", ">",
+             "Image: A photographer", "Leave a Reply", "", "The vote was held. Image: Name/AP", "-- ",
+             "Share the load with friends.", "More than that.", "Image: a photographer", "Leave it."]
+    return ["\n".join(lines[(i * j) % len(lines)] for j in range(12)) for i in range(1, 8)] * 3
+
+
+@pytest.mark.parametrize("cache_lines", [3, 20000])
+def test_line_outcome_cache_changes_no_output(monkeypatch, cache_lines):
+    import transforms.rules
+    monkeypatch.setattr(transforms.rules, "OUTCOME_CACHE_LINES", cache_lines)  # 3: it fills and starts again
+    junk = junk_settings(load_config()["junk"])
+    fast = JunkRules(junk.rules, junk.regex_timeout_s)
+    slow = JunkRules(junk.rules, junk.regex_timeout_s, combined=False)
+    for text in _repeating_texts():
+        assert strip_junk(text, fast, junk.heuristics) == strip_junk(text, slow, junk.heuristics)
+    assert 0 < len(fast.for_language(None)._outcomes) <= cache_lines and not slow.for_language(None)._outcomes
+
+
+def test_line_outcome_cache_keeps_no_timed_line():
+    rules = JunkRules([RuleSpec("mine", "line", "Share.*"), RuleSpec("b", "inline", "^More ")])
+    assert rules.line_outcome("Share it") == (None, (("mine", "Share it"),))
+    assert not rules._outcomes  # a rule of your own: every call timed, nothing kept
