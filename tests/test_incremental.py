@@ -222,3 +222,30 @@ def test_unknown_output_format_is_a_config_error():
     from pipeline.config import ConfigError
     with pytest.raises(ConfigError, match="output.format"):
         load_config(overrides=["output.format=csv"])
+
+
+@pytest.mark.parametrize("count", [0, 1, 1024, 1025, 2500])
+@pytest.mark.parametrize("fingerprints", [False, True])
+def test_index_file_written_by_row_groups_is_pyarrows_one_shot_file(count, fingerprints):
+    """The index shard is streamed one row group at a time; its bytes are exactly what one
+    ``pyarrow.parquet.write_table`` of the whole sorted table with the same options gives."""
+    import io
+
+    import pyarrow as pa
+
+    from transforms.index import ROW_GROUP, _schema, write_index_file
+    rnd = random.Random(count)
+    rows = [(f"d{rnd.randrange(10 ** 6)}", rnd.randbytes(20), rnd.randrange(1000),
+             None if rnd.random() < 0.1 else rnd.randbytes(512)) + ((rnd.randbytes(80),) if fingerprints else ())
+            for _ in range(count)]
+    streamed = io.BytesIO()
+    size = write_index_file(streamed, rows, fingerprints)
+    schema = _schema(fingerprints)
+    ordered = sorted(rows, key=lambda r: r[0])
+    table = pa.Table.from_arrays([pa.array([r[i] for r in ordered], type=f.type) for i, f in enumerate(schema)],
+                                 schema=schema)
+    whole = io.BytesIO()
+    pq.write_table(table, whole, row_group_size=ROW_GROUP, use_dictionary=False, write_statistics=["id"],
+                   compression={"id": "zstd", "hash": "none", "chars": "zstd", "sig": "none",
+                                **({"prints": "none"} if fingerprints else {})})
+    assert streamed.getvalue() == whole.getvalue() and size == len(whole.getvalue())

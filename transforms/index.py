@@ -91,21 +91,44 @@ def index_row(doc, digest, sig, prints):
     return doc["id"], row if prints is False else row + (prints,)
 
 
-def parquet_bytes(rows, fingerprints):
-    """Parquet file bytes of index rows (tuples in column order), sorted by id."""
+class _CountingWriter(io.RawIOBase):
+    """A write-only file over ``handle`` that counts what goes through it (pyarrow asks ``tell``)."""
+
+    def __init__(self, handle):
+        super().__init__()
+        self.handle, self.count = handle, 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.handle.write(data)
+        self.count += len(data)
+        return len(data)
+
+    def tell(self):
+        return self.count
+
+
+def write_index_file(handle, rows, fingerprints):
+    """Write the Parquet file of index rows (tuples in column order), sorted by id, to
+    ``handle``, one row group of ``ROW_GROUP`` rows at a time (never the whole file in
+    memory); returns the number of bytes written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     schema = _schema(fingerprints)
     rows = sorted(rows, key=lambda r: r[0])
-    columns = [pa.array([r[i] for r in rows], type=field.type) for i, field in enumerate(schema)]
-    table = pa.Table.from_arrays(columns, schema=schema)
-    sink = io.BytesIO()
+    out = _CountingWriter(handle)
     # ids compress; signatures and fingerprints are random bytes (no codec, no dictionary)
-    pq.write_table(table, sink, row_group_size=ROW_GROUP, use_dictionary=False,
-                   compression={"id": "zstd", "hash": "none", "chars": "zstd", "sig": "none",
-                                **({"prints": "none"} if fingerprints else {})},
-                   write_statistics=["id"])
-    return sink.getvalue()
+    with pq.ParquetWriter(out, schema, use_dictionary=False, write_statistics=["id"],
+                          compression={"id": "zstd", "hash": "none", "chars": "zstd", "sig": "none",
+                                       **({"prints": "none"} if fingerprints else {})}) as writer:
+        for start in range(0, max(len(rows), 1), ROW_GROUP):  # an empty shard: one empty group
+            group = rows[start:start + ROW_GROUP]
+            writer.write_table(pa.Table.from_arrays(
+                [pa.array([r[i] for r in group], type=field.type) for i, field in enumerate(schema)],
+                schema=schema))
+    return out.count
 
 
 class WriteIndexShard(beam.DoFn):
@@ -121,10 +144,10 @@ class WriteIndexShard(beam.DoFn):
         rows = [row for tag, values in joined.items() if tag.startswith("row")
                 for doc_id, row in values
                 if decisions.get(doc_id) is None or decisions[doc_id].get("kept")]
-        data = parquet_bytes(rows, self.fingerprints)
-        from transforms.write import write_bytes_atomically  # (write imports dedup, which imports this)
-        write_bytes_atomically(index_shard_path(self.index_dir, shard, self.num_shards), data)
-        yield {"index": {"docs": len(rows), "bytes": len(data)}}
+        from transforms.write import created_atomically  # (write imports dedup, which imports this)
+        with created_atomically(index_shard_path(self.index_dir, shard, self.num_shards)) as handle:
+            size = write_index_file(handle, rows, self.fingerprints)
+        yield {"index": {"docs": len(rows), "bytes": size}}
 
 
 def _write_meta(totals, index_dir, meta):
