@@ -3,8 +3,9 @@
 Signatures travel as raw bytes (:func:`signature_array` views them). :class:`BandBatches`
 computes the band keys of a bundle's signatures together (numpy) and batches them per
 partition of the bucket space (one element per partition and bundle, not one per band);
-:func:`partition_buckets` regroups them into buckets; :func:`bucket_pairs` / :func:`candidate_pairs` expand a bucket into candidate pairs
-(an oversized bucket, shared boilerplate, pairs each member with its smallest id only);
+:func:`partition_buckets` regroups them into buckets; :func:`bucket_pairs` /
+:func:`candidate_pairs` expand a bucket into candidate pairs (an oversized bucket, shared
+boilerplate, pairs each member with its smallest id only);
 :class:`ExactVerify` keeps the pairs whose exact shingle Jaccard reaches the threshold. Used
 by :class:`transforms.dedup.DedupDecisions`.
 """
@@ -82,8 +83,8 @@ def block_partitions(keys, partitions):
 class BandBatches(beam.DoFn):
     """(rep_id, info) -> (partition, (key bytes, members)): the band keys of up to
     ``FLUSH_DOCS`` documents of a bundle, computed together (:func:`band_key_block`) and
-    batched by partition (:func:`block_partitions`), so the bucket grouping shuffles a few thousand
-    elements instead of ``bands`` per document (Beam's cost is per element). ``key bytes``
+    batched by partition (:func:`block_partitions`), so the bucket grouping shuffles a few
+    thousand elements instead of ``bands`` per document (Beam's cost is per element). ``key bytes``
     holds the partition's keys back to back (each ``2 + band_bytes`` long), ``members`` the
     member of each key in the same order (the id, or ``(id, signature)`` with
     ``with_signature``); :func:`partition_buckets` regroups them into buckets."""
