@@ -102,11 +102,11 @@ def test_a_long_line_meets_shipped_rules_with_the_timeout():
     rules = JunkRules([line_rule, inline_rule], timeout=1e-9)  # any timed call times out at once
     short, long = "x" * 10, "x" * (UNTIMED_MAX_CHARS + 1)
     assert rules.first_full_match(short, "line") is None  # short line: not timed
-    assert rules.apply_inline(short, {}, []) == short
+    assert rules.line_outcome(short) == (short, ())  # nor the inline rule on it
     with pytest.raises(RuleTimeout):
         rules.first_full_match(long, "line")
     with pytest.raises(RuleTimeout):
-        rules.apply_inline(long, {}, [])
+        rules.line_outcome(long)
     mine = JunkRules([inline_rule, RuleSpec("mine", "inline", "y+")], timeout=1e-9)
     with pytest.raises(RuleTimeout):  # a rule of your own among them: every inline call is timed
-        mine.apply_inline(short, {}, [])
+        mine.line_outcome(short)

@@ -237,14 +237,6 @@ class JunkRules:
                 return rule.name
         return None
 
-    def apply_inline(self, line, hits, removed):
-        """Apply inline rules to one line; record hits and removed fragments; return the line."""
-        line, pairs = self._inline(line)
-        for name, fragment in pairs:
-            removed.append([name, fragment])
-            hits[name] = hits.get(name, 0) + 1
-        return line
-
     def _inline(self, line):
         """``(line, pairs)``: ``line`` with the inline rules applied, and the ``(rule, removed
         fragment)`` pairs of the rules that hit, in order."""
@@ -288,11 +280,7 @@ class JunkRules:
         kept, pairs = self._inline(line)
         if not kept:
             return None, pairs
-        check = self._line_check
-        if check is not None and check is not _UNSET and self._line_check_shipped and len(kept) <= UNTIMED_MAX_CHARS:
-            if check.fullmatch(kept) is None:  # any_line_rule, without a call: most lines end here
-                return kept, pairs
-        elif not self.any_line_rule(kept):
+        if not self.any_line_rule(kept):  # most lines end here
             return kept, pairs
         name = self.first_full_match(kept, "line")
         return (None, pairs + ((name, kept),)) if name else (kept, pairs)
