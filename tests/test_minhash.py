@@ -2,19 +2,27 @@
 import gzip
 import json
 import os
+import subprocess
+import sys
 import unicodedata
 
 import numpy as np
 import pytest
 import xxhash
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32 as ds_sha1_hash32
+from datasketch.hashfunc import sha1_hash64 as ds_sha1_hash64
+from datasketch.lsh import _optimal_param
+from datasketch.minhash import _fmix as ds_fmix
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SHARED
 from transforms.separators import WORD_SEPARATORS
-from transforms.minhash import (HASHES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
-                                lsh_params, poly64_hash32, poly64_hash64, poly64_many, poly64_ngrams,
+from transforms import minhash
+from transforms.minhash import (HASHES, SCHEMES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
+                                lsh_param_errors, lsh_params, poly64_hash32, poly64_hash64, poly64_many,
+                                poly64_ngrams, scheme_permutations, sha1_hash32, sha1_hash64,
                                 shingle_list, shingles, token_stream, tokenize, xxh3_hash32,
                                 xxh3_hash64)
 
@@ -74,6 +82,68 @@ def test_signatures_load_into_datasketch_lsh():
 def test_lsh_params_are_datasketch_choice(threshold):
     lsh = MinHashLSH(threshold=threshold, num_perm=128)
     assert lsh_params(threshold, 128) == (lsh.b, lsh.r)
+
+
+@pytest.mark.parametrize("num_perm", [2, 3, 17, 64, 128, 200])
+def test_lsh_param_errors_pick_datasketch_choice(num_perm):
+    """The exact integrals pick datasketch's (bands, rows) wherever the best two are further
+    apart than the margin; lsh_params (which asks datasketch for the closer calls) equals
+    datasketch's search everywhere; and the closer calls are rare."""
+    thresholds = [0.01, 0.02, *np.round(np.arange(0.05, 1.0, 0.05), 2), 0.97, 0.99, 1.0]
+    close = 0
+    for threshold in thresholds:
+        expected = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        bands, rows, error = lsh_param_errors(threshold, num_perm)
+        order = np.argsort(error, kind="stable")
+        assert len(bands) == sum(num_perm // b for b in range(1, num_perm + 1))
+        if len(order) > 1 and error[order[1]] - error[order[0]] <= minhash._PARAM_MARGIN:
+            close += 1
+        else:
+            assert (bands[order[0]], rows[order[0]]) == expected, (threshold, num_perm)
+        assert lsh_params(threshold, num_perm) == expected, (threshold, num_perm)
+    assert close <= 2, f"{close} of {len(thresholds)} thresholds went to datasketch"
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
+def test_scheme_values_equal_datasketch(scheme):
+    """The permutations, the empty signature and the pre-mix are datasketch's for each scheme."""
+    assert SCHEMES == tuple(sorted(SCHEMES)) and scheme in SCHEMES
+    for seed, num_perm in ((1, 2), (7, 128), (2 ** 31 - 1, 257)):
+        reference = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
+        a, b = scheme_permutations(num_perm, seed, scheme)
+        assert a.dtype == reference.permutations[0].dtype and b.dtype == reference.permutations[1].dtype
+        assert np.array_equal(a, reference.permutations[0]) and np.array_equal(b, reference.permutations[1])
+        signer = Signer(num_perm, seed, scheme, "poly64")
+        assert signer.empty.dtype == reference.hashvalues.dtype
+        assert np.array_equal(signer.empty, reference.hashvalues)
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        scheme_permutations(4, 1, "affine16")
+    if scheme != "legacy":
+        width = minhash._SCHEME_WIDTHS[scheme]
+        values = np.random.RandomState(3).randint(0, 1 << width, 1000, dtype=np.uint64).astype(
+            minhash._SCHEME_DTYPES[scheme])
+        assert np.array_equal(minhash._fmix(values, width), ds_fmix(values, width))
+
+
+def test_sha1_hashfuncs_are_datasketch():
+    for data in (b"", b"a", "Zürich’s café".encode("utf-8"), bytes(range(256))):
+        assert sha1_hash32(data) == ds_sha1_hash32(data)
+        assert sha1_hash64(data) == ds_sha1_hash64(data)
+
+
+def test_a_run_does_not_import_datasketch():
+    """Building and signing take nothing from datasketch (its import pulls in scipy): a fresh
+    interpreter that builds the whole job graph and signs a text has imported neither."""
+    code = ("import sys, apache_beam as beam; from pipeline import assembly; "
+            "from pipeline.config import load_settings; from transforms.minhash import Signer; "
+            "s = load_settings(); p = beam.Pipeline(); "
+            "assembly.build(p, s, [{'path': 'x.jsonl', 'size': 1}], '/tmp/unused', 1); "
+            "Signer.from_settings(s.dedup).sign_text('a b c d e f', 5); "
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_exact_jaccard_matches_python_sets():

@@ -9,22 +9,25 @@ Each shingle is hashed once with the configured hash function (``HASHES``: ``pol
 default, a polynomial hash of the shingle bytes finished with MurmurHash3's ``fmix64``, which
 numpy computes for all shingles of a document at once from one prefix sum, with no shingle
 ever built as a Python object; ``sha1`` is datasketch's default ``sha1_hash32``; ``xxh3`` is
-XXH3-64 from the ``xxhash`` library); the permutations come from a
-``datasketch.MinHash(num_perm, seed, scheme)`` built once per worker. A signature equals
+XXH3-64 from the ``xxhash`` library); the permutations are those of
+``datasketch.MinHash(num_perm, seed, scheme)`` (:func:`scheme_permutations`). A signature equals
 ``datasketch.MinHash(num_perm, seed, scheme=scheme, hashfunc=signer.hashfunc)`` updated with the
 same shingles, so it can be loaded into ``datasketch.MinHash(hashvalues=...)`` and
 ``MinHashLSH``. ``Signer.sign`` also returns the shingle fingerprints (sorted unique 64-bit
 hashes) that ``exact_jaccard`` compares to verify candidate pairs exactly.
+
+datasketch itself is imported only where one of its objects is asked for
+(:meth:`Signer.to_datasketch`) or where its LSH parameter search has to decide a close call
+(:func:`lsh_params`): importing it imports scipy, 0.5 CPU-s and 40 MB in every process that
+signs (a run, each Dataflow worker). What a run takes from it, the permutations, the MurmurHash3
+pre-mix, ``sha1_hash32`` / ``sha1_hash64`` and the (bands, rows) choice, is computed here the
+way datasketch 2.0 computes it; tests/test_minhash.py holds each equal to datasketch's own.
 """
 import hashlib
 from itertools import accumulate
 from operator import methodcaller
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.hashfunc import sha1_hash32, sha1_hash64
-from datasketch.lsh import _optimal_param
-from datasketch.minhash import _SCHEME_WIDTHS, _fmix
 from xxhash import xxh3_64_intdigest
 
 from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE  # noqa: F401 (importable as before)
@@ -36,6 +39,20 @@ try:  # CPython's own SHA-1 (the same digest as hashlib.sha1, less overhead per 
     from _sha1 import sha1 as _sha1
 except ImportError:  # pragma: no cover - a Python built without its own hash modules
     _sha1 = hashlib.sha1
+
+
+def sha1_hash32(data):
+    """datasketch's ``sha1_hash32``: the first 4 bytes of the SHA-1 digest, little-endian.
+
+    >>> sha1_hash32(b"a")
+    937752454
+    """
+    return int.from_bytes(_sha1(data).digest()[:4], "little")
+
+
+def sha1_hash64(data):
+    """datasketch's ``sha1_hash64``: the first 8 bytes of the SHA-1 digest, little-endian."""
+    return int.from_bytes(_sha1(data).digest()[:8], "little")
 
 
 def xxh3_hash32(data):
@@ -208,14 +225,98 @@ def shingle_list(text, n):
     return list(map(joined.__getitem__, map(slice, starts[:len(tokens) - n + 1], ends)))
 
 
-def lsh_params(threshold, num_perm):
-    """(bands, rows) that datasketch's MinHashLSH would choose for ``threshold`` and ``num_perm``.
+# datasketch 2.0's permutation schemes (``datasketch.minhash``): storage dtype, the value of an
+# empty signature, the width an affine scheme wraps at, and MurmurHash3's finalizer constants
+SCHEMES = ("affine32", "affine64", "legacy")
+_SCHEME_DTYPES = {"affine32": np.uint32, "affine64": np.uint64, "legacy": np.uint64}
+_SCHEME_EMPTY = {"affine32": (1 << 32) - 1, "affine64": (1 << 64) - 1, "legacy": (1 << 32) - 1}
+_SCHEME_WIDTHS = {"affine32": 32, "affine64": 64}
+_FMIX_CONSTANTS = {  # (shift1, multiplier1, shift2, multiplier2, shift3)
+    32: (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16)),
+    64: (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53),
+         np.uint64(33)),
+}
+_MERSENNE_PRIME = np.uint64((1 << 61) - 1)
 
-    Uses datasketch's own parameter search (equal false-positive / false-negative weights).
+
+def _fmix(hv, width):
+    """MurmurHash3's finalizer on an unsigned array of ``width`` bits (datasketch's affine
+    schemes pre-mix every shingle hash with it); returns a new array."""
+    s1, m1, s2, m2, s3 = _FMIX_CONSTANTS[width]
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
+
+
+def scheme_permutations(num_perm, seed, scheme):
+    """``(a, b)``: the permutation arrays of ``datasketch.MinHash(num_perm, seed, scheme=scheme)``
+    (the same draws from ``numpy.random.RandomState(seed)``).
+
+    >>> a, b = scheme_permutations(4, 1, "affine32")
+    >>> a.dtype, len(b), bool((a % 2 == 1).all())
+    (dtype('uint32'), 4, True)
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"MinHash scheme must be one of {SCHEMES}, got {scheme!r}")
+    gen = np.random.RandomState(seed)
+    if scheme == "legacy":
+        a, b = np.array([(gen.randint(1, _MERSENNE_PRIME, dtype=np.uint64),
+                          gen.randint(0, _MERSENNE_PRIME, dtype=np.uint64)) for _ in range(num_perm)],
+                        dtype=np.uint64).T
+        return a, b
+    width, dtype = _SCHEME_WIDTHS[scheme], _SCHEME_DTYPES[scheme]
+    a = gen.randint(0, 1 << (width - 1), num_perm, dtype=dtype) * dtype(2) + dtype(1)
+    b = gen.randint(0, 1 << width, num_perm, dtype=dtype)
+    return a, b
+
+
+_PARAM_MARGIN = 1e-7  # quad's default tolerance is 1.49e-8 a probability: a closer call goes to datasketch
+_PARAM_MAX_PERM = 1024  # beyond this the node arrays grow large; datasketch searches itself
+
+
+def lsh_param_errors(threshold, num_perm):
+    """``(bands, rows, error)`` arrays over every (b, r) with b * r <= ``num_perm``, in
+    datasketch's search order (b, then r, ascending): ``error`` is the mean of the false
+    positive probability, the integral of 1 - (1 - s^r)^b over s in [0, threshold], and the
+    false negative one, the integral of (1 - s^r)^b over [threshold, 1].
+
+    Both integrands are polynomials of degree b * r <= num_perm, so one Gauss-Legendre rule
+    of num_perm // 2 + 1 nodes gives them exactly (up to rounding); datasketch asks scipy's
+    ``quad`` for the same integrals.
+    """
+    bands = np.repeat(np.arange(1, num_perm + 1), [num_perm // b for b in range(1, num_perm + 1)])
+    rows = np.concatenate([np.arange(1, num_perm // b + 1) for b in range(1, num_perm + 1)])
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    b, r = bands[:, None].astype(float), rows[:, None].astype(float)
+
+    def integral(lo, hi, none_found):
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2
+        return none_found(s) @ weights * (hi - lo) / 2
+
+    false_positive = threshold - integral(0.0, threshold, lambda s: (1 - s ** r) ** b)
+    false_negative = integral(threshold, 1.0, lambda s: (1 - s ** r) ** b)
+    return bands, rows, 0.5 * false_positive + 0.5 * false_negative
+
+
+def lsh_params(threshold, num_perm):
+    """(bands, rows) that datasketch's MinHashLSH chooses for ``threshold`` and ``num_perm``
+    (its ``_optimal_param``, equal false-positive / false-negative weights).
+
+    The errors of :func:`lsh_param_errors` pick the choice; when the best two are within
+    ``_PARAM_MARGIN`` of each other (quad's tolerance could order them either way) or
+    ``num_perm`` > 1024, datasketch's own search decides.
 
     >>> lsh_params(0.5, 128)
     (25, 5)
     """
+    if num_perm <= _PARAM_MAX_PERM:
+        bands, rows, error = lsh_param_errors(threshold, num_perm)
+        order = np.argsort(error, kind="stable")
+        if len(order) == 1 or error[order[1]] - error[order[0]] > _PARAM_MARGIN:
+            return int(bands[order[0]]), int(rows[order[0]])
+    from datasketch.lsh import _optimal_param
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
@@ -230,9 +331,8 @@ class Signer:
         self.width = 8 if scheme == "affine64" else 4
         self.hashfunc = HASHES[hash_name][self.width == 8]
         self.num_perm, self.seed, self.scheme, self.hash_name = num_perm, seed, scheme, hash_name
-        proto = self.to_datasketch(None)
-        self.a, self.b = proto.permutations
-        self.empty = proto.hashvalues.copy()
+        self.a, self.b = scheme_permutations(num_perm, seed, scheme)
+        self.empty = np.full(num_perm, _SCHEME_EMPTY[scheme], dtype=_SCHEME_DTYPES[scheme])
         self._buffer = np.empty((self.CHUNK, num_perm), dtype=self.empty.dtype)  # reused work array
 
     @classmethod
@@ -309,6 +409,7 @@ class Signer:
     def to_datasketch(self, hashvalues):
         """A ``datasketch.MinHash`` of the same seed, scheme and hash function holding
         ``hashvalues`` (a signature; None for an empty one)."""
+        from datasketch import MinHash  # (imports scipy: only when asked, see the module doc)
         return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme,
                        hashfunc=self.hashfunc, hashvalues=hashvalues)
 
