@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from transforms.typed import ConfigError, bounded, build
+from transforms.typed import ConfigError, bounded, build, check_pattern
 
 SCOPES = ("line", "inline", "top", "bottom")
 PATTERN_FLAGS = regex.IGNORECASE | regex.V1  # heuristic patterns (rules choose ignore_case themselves)
@@ -47,7 +47,7 @@ class RuleSpec:
     """
     name: str
     scope: str = bounded(choices=SCOPES)
-    pattern: str = bounded(pattern=True)
+    pattern: str = bounded()  # checked by from_dict, compiled with the rule's own flags
     replace: str = ""
     ignore_case: bool = False
     max_lines: int = field(default=3, metadata={"low": 1})
@@ -68,6 +68,7 @@ class RuleSpec:
             raise ConfigError(f"{path} needs a non-empty 'name'")
         if not spec.pattern:
             raise ConfigError(f"{path} needs a non-empty string 'pattern'")
+        check_pattern(f"{path}.pattern", spec.pattern, spec.flags)  # (the rule's compile then hits regex's cache)
         for code in spec.languages:
             if not LANGUAGE_CODE.fullmatch(code):
                 raise ConfigError(f"{path}.languages must hold language codes such as zh, ru (ISO 639-1), "
@@ -126,7 +127,7 @@ class _Compiled:
 class PatternLine(_Compiled, WordCapped):
     """A line of at most ``max_words`` words that ``pattern`` matches (``cookie_banner``: a
     cookie notice in the site's own voice)."""
-    pattern: str = bounded(pattern=True)
+    pattern: str = bounded(pattern=PATTERN_FLAGS)
 
 
 CookieBanner = PatternLine

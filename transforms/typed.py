@@ -32,7 +32,10 @@ class ConfigError(Exception):
 def bounded(low=None, high=None, choices=None, pattern=False, check=None):
     """Field metadata: the value must lie in ``low..high``, be one of ``choices``, (``pattern``)
     be a regex that compiles, and pass ``check`` (a function of the value returning what is
-    wrong with it as text, or None). Used as ``name: float = bounded(0.0, 1.0)``."""
+    wrong with it as text, or None). Used as ``name: float = bounded(0.0, 1.0)``.
+
+    ``pattern`` True compiles with ``regex.V1``; regex flags compile with those: give the
+    flags the pattern is used with, and that later compile is a hit in regex's own cache."""
     return field(metadata={"low": low, "high": high, "choices": choices, "pattern": pattern, "check": check})
 
 
@@ -108,10 +111,15 @@ def _check_bounds(path, value, meta):
     if problem:
         raise ConfigError(f"config key {path!r} must be {problem}, got {value!r}")
     if meta.get("pattern"):
-        try:
-            regex.compile(value, regex.V1)
-        except (regex.error, ValueError, TypeError) as exc:
-            raise ConfigError(f"config key {path!r}: bad regex: {exc}") from None
+        check_pattern(path, value, regex.V1 if meta["pattern"] is True else meta["pattern"])
+
+
+def check_pattern(path, pattern, flags):
+    """Raise ConfigError naming the config key ``path`` unless ``pattern`` compiles with ``flags``."""
+    try:
+        regex.compile(pattern, flags)
+    except (regex.error, ValueError, TypeError) as exc:
+        raise ConfigError(f"config key {path!r}: bad regex: {exc}") from None
 
 
 @functools.lru_cache(maxsize=None)
