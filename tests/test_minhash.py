@@ -104,6 +104,10 @@ def test_lsh_param_errors_pick_datasketch_choice(num_perm):
     assert close <= 2, f"{close} of {len(thresholds)} thresholds went to datasketch"
 
 
+def test_lsh_params_beyond_the_numpy_search_are_datasketch_choice():
+    assert lsh_params(0.5, 600) == _optimal_param(0.5, 600, 0.5, 0.5)
+
+
 @pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
 def test_scheme_values_equal_datasketch(scheme):
     """The permutations, the empty signature and the pre-mix are datasketch's for each scheme."""

@@ -273,7 +273,7 @@ def scheme_permutations(num_perm, seed, scheme):
 
 
 _PARAM_MARGIN = 1e-7  # quad's default tolerance is 1.49e-8 a probability: a closer call goes to datasketch
-_PARAM_MAX_PERM = 1024  # beyond this the node arrays grow large; datasketch searches itself
+_PARAM_MAX_PERM = 512  # beyond, the node arrays grow as num_perm^2 log num_perm: datasketch's quad is quicker
 
 
 def lsh_param_errors(threshold, num_perm):
@@ -291,12 +291,12 @@ def lsh_param_errors(threshold, num_perm):
     nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
     b, r = bands[:, None].astype(float), rows[:, None].astype(float)
 
-    def integral(lo, hi, none_found):
+    def integral(lo, hi):  # of (1 - s^r)^b over [lo, hi], one value per (b, r)
         s = (hi - lo) / 2 * nodes + (hi + lo) / 2
-        return none_found(s) @ weights * (hi - lo) / 2
+        return (1 - s ** r) ** b @ weights * (hi - lo) / 2
 
-    false_positive = threshold - integral(0.0, threshold, lambda s: (1 - s ** r) ** b)
-    false_negative = integral(threshold, 1.0, lambda s: (1 - s ** r) ** b)
+    false_positive = threshold - integral(0.0, threshold)
+    false_negative = integral(threshold, 1.0)
     return bands, rows, 0.5 * false_positive + 0.5 * false_negative
 
 
@@ -306,7 +306,7 @@ def lsh_params(threshold, num_perm):
 
     The errors of :func:`lsh_param_errors` pick the choice; when the best two are within
     ``_PARAM_MARGIN`` of each other (quad's tolerance could order them either way) or
-    ``num_perm`` > 1024, datasketch's own search decides.
+    ``num_perm`` > 512, datasketch's own search decides.
 
     >>> lsh_params(0.5, 128)
     (25, 5)
