@@ -132,22 +132,26 @@ def write_index_file(handle, rows, fingerprints):
 
 
 class WriteIndexShard(beam.DoFn):
-    """(shard, {'row': [(id, row)], 'decision': [(id, decision)], ...}) -> the shard's Parquet
-    file with the rows of kept documents (no decision, or a kept one); yields its counters."""
+    """(shard, (id, row) pairs) and the decisions by shard (a multimap side input, see
+    ``transforms.write.group_by_shard``) -> the shard's Parquet file with the rows of kept
+    documents (no decision, or a kept one); yields its counters."""
 
     def __init__(self, index_dir, num_shards, fingerprints):
         self.index_dir, self.num_shards, self.fingerprints = index_dir, num_shards, fingerprints
 
-    def process(self, shard_joined):
-        shard, joined = shard_joined
-        decisions = dict(joined["decision"])
-        rows = [row for tag, values in joined.items() if tag.startswith("row")
-                for doc_id, row in values
+    def process(self, shard_rows, decisions_by_shard):
+        shard, rows = shard_rows
+        yield self.write(shard, rows, dict(decisions_by_shard[shard]))
+
+    def write(self, shard, rows, decisions):
+        """Write index shard ``shard`` of ``rows`` ((id, row) pairs) given the ``decisions``
+        (id -> decision); returns its counters."""
+        rows = [row for doc_id, row in rows
                 if decisions.get(doc_id) is None or decisions[doc_id].get("kept")]
         from transforms.write import created_atomically  # (write imports dedup, which imports this)
         with created_atomically(index_shard_path(self.index_dir, shard, self.num_shards)) as handle:
             size = write_index_file(handle, rows, self.fingerprints)
-        yield {"index": {"docs": len(rows), "bytes": size}}
+        return {"index": {"docs": len(rows), "bytes": size}}
 
 
 def _write_meta(totals, index_dir, meta):
@@ -169,21 +173,18 @@ class WriteIndex(beam.PTransform):
         self.index_dir, self.num_shards, self.meta = index_dir, num_shards, dict(meta, shards=num_shards)
 
     def expand(self, pcolls):
-        from transforms.streams import each_stream, stream_label
-        from transforms.write import DeepSum, shard_of
+        from transforms.write import DeepSum, group_by_shard
         rows, decisions = pcolls
-        n = self.num_shards
-        keyed = each_stream(rows, "RowShard", lambda: beam.Map(lambda kv: (shard_of(kv[0], n), kv)))
-        inputs = {stream_label("row", i): stream for i, stream in enumerate(keyed)}
-        inputs["decision"] = decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv))
-        inputs["shard"] = decisions.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
-        stats = (inputs
-                 | "GroupShards" >> beam.CoGroupByKey()
-                 | "WriteShard" >> beam.ParDo(WriteIndexShard(self.index_dir, n, self.meta["fingerprints"])))
+        writer = WriteIndexShard(self.index_dir, self.num_shards, self.meta["fingerprints"])
+        stats = group_by_shard(rows, self.num_shards, "Row", _row_id, writer, decisions)
         (stats
          | "SumIndex" >> beam.CombineGlobally(DeepSum())
          | "WriteMeta" >> beam.Map(_write_meta, self.index_dir, self.meta))
         return stats
+
+
+def _row_id(id_row):
+    return id_row[0]
 
 
 # ------------------------------------------------------------------ reading (launcher side)

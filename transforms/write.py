@@ -12,7 +12,6 @@ leaves only names that ``is_temp_name`` recognizes (the CLI removes them).
 import contextlib
 import gzip
 import hashlib
-import itertools
 import json
 import re
 import uuid
@@ -21,7 +20,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.dedup import apply_decision
-from transforms.streams import each_stream, in_global_window, stream_label
+from transforms.streams import each_stream, in_global_window
 
 CLEAN_FIELDS = ("id", "text", "source", "meta", "lang", "cluster_id", "duplicate_count")
 DUPLICATE_FIELDS = ("id", "source", "text", "lang", "duplicate_of", "cluster_id", "similarity", "kind",
@@ -162,24 +161,23 @@ class WriteJsonlShards(beam.PTransform):
                                                         self.fields, self.compress)))
 
 
-DOC_TAG = "doc"  # the CoGroupByKey tags of WriteCorpus's document streams: doc, doc2, ...
-
-
 class WriteCorpusShard(beam.DoFn):
-    """(shard, {'doc': docs, 'doc2': docs, ..., 'decision': (id, decision) pairs}) -> the
-    shard's clean and duplicates files; yields the shard's summed counters (kept,
-    duplicates, cluster sizes)."""
+    """(shard, docs) and the decisions by shard (a multimap side input of ``(shard, (id,
+    decision))``) -> the shard's clean and duplicates files; yields the shard's summed
+    counters (kept, duplicates, cluster sizes)."""
 
     def __init__(self, output_dir, num_shards, compress, fmt="jsonl"):
         self.output_dir, self.num_shards, self.compress, self.fmt = output_dir, num_shards, compress, fmt
 
-    def process(self, shard_joined):
-        shard, joined = shard_joined
-        decisions = dict(joined["decision"])
+    def process(self, shard_docs, decisions_by_shard):
+        shard, docs = shard_docs
+        yield self.write(shard, docs, dict(decisions_by_shard[shard]))
+
+    def write(self, shard, docs, decisions):
+        """Write shard ``shard`` of ``docs`` given their ``decisions`` (id -> decision);
+        returns its counters."""
         clean, duplicates = [], []
         stats = {"counts": {"kept": 0, "duplicates": 0}}
-        docs = itertools.chain.from_iterable(
-            values for tag, values in joined.items() if tag.startswith(DOC_TAG))
         for doc in docs:
             kept, record = apply_decision(doc, decisions.get(doc["id"]))
             (clean if kept else duplicates).append(record)
@@ -193,7 +191,48 @@ class WriteCorpusShard(beam.DoFn):
                 continue
             path = shard_path(self.output_dir, prefix, shard, self.num_shards, self.compress)
             write_sorted(path, records, fields, self.compress)
-        yield stats
+        return stats
+
+
+class WriteEmptyShards(beam.DoFn):
+    """shard number, and the shard numbers that had records (a list side input) -> writes
+    the shard with no records through ``writer.write(shard, (), {})`` unless it had some,
+    and yields what that returns (a shard's counters or path)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self._filled = self._of = None
+
+    def process(self, shard, filled):
+        if filled is not self._of:  # the side input's set, built once (per bundle at most)
+            self._filled, self._of = set(filled), filled
+        if shard not in self._filled:
+            yield self.writer.write(shard, (), {})
+
+
+def group_by_shard(records, num_shards, label, shard_key, writer, decisions):
+    """Records (a PCollection, or a tuple of them: ``transforms.streams``) grouped by
+    ``shard_of(shard_key(record))`` with one GroupByKey of the records alone, then
+    ``writer`` (a DoFn taking ``(shard, records)`` and the decisions of that shard as a
+    multimap side input) once per shard that has records, and ``writer.write(shard, (), {})``
+    for every other shard. Returns the PCollection of what both yield.
+
+    The decisions reach the writer as a side input looked up by shard, not as one more
+    input of a CoGroupByKey: Beam's in-process runner copies every input of a Flatten (and
+    so of a CoGroupByKey) once more before grouping; a side input is read per shard.
+    """
+    streams = each_stream(records, f"{label}Shard", lambda: beam.Map(
+        lambda r: (shard_of(shard_key(r), num_shards), r)))
+    keyed = streams[0] if len(streams) == 1 else streams | f"All{label}s" >> beam.Flatten()
+    grouped = keyed | "GroupShards" >> beam.GroupByKey()
+    by_shard = beam.pvalue.AsMultiMap(
+        decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], num_shards), kv)))
+    written = grouped | "WriteShard" >> beam.ParDo(writer, by_shard)
+    filled = beam.pvalue.AsList(grouped | "FilledShards" >> beam.Keys())
+    empty = (keyed.pipeline
+             | "AllShards" >> beam.Create(list(range(num_shards)))
+             | "WriteEmptyShards" >> beam.ParDo(WriteEmptyShards(writer), filled))
+    return (written, empty) | "ShardOutputs" >> beam.Flatten()
 
 
 class WriteCorpus(beam.PTransform):
@@ -201,10 +240,10 @@ class WriteCorpus(beam.PTransform):
     and ``duplicates-*`` shards (one of each per shard, even empty) and a PCollection of
     counter dicts.
 
-    The documents meet their dedup decisions here, in the one grouping that also builds the
-    shards, so they move through a single shuffle after deduplication (each stream of
-    documents is one more input of that grouping, never flattened first); a document without
-    a decision is kept alone (``transforms.dedup.apply_decision``).
+    The documents are grouped by shard alone and meet their dedup decisions there, read
+    per shard from a side input (:func:`group_by_shard`), so they move through a single
+    shuffle after deduplication; a document without a decision is kept alone
+    (``transforms.dedup.apply_decision``).
     """
 
     def __init__(self, output_dir, num_shards, compress=False, fmt="jsonl"):
@@ -213,15 +252,12 @@ class WriteCorpus(beam.PTransform):
 
     def expand(self, pcolls):
         docs, decisions = pcolls
-        n = self.num_shards
-        shards = decisions.pipeline | "AllShards" >> beam.Create([(i, ()) for i in range(n)])
-        keyed = each_stream(docs, "DocShard", lambda: beam.Map(lambda d: (shard_of(d["id"], n), d)))
-        inputs = {stream_label(DOC_TAG, i): stream for i, stream in enumerate(keyed)}
-        inputs["decision"] = decisions | "DecisionShard" >> beam.Map(lambda kv: (shard_of(kv[0], n), kv))
-        inputs["shard"] = shards
-        return (inputs
-                | "GroupShards" >> beam.CoGroupByKey()
-                | "WriteShard" >> beam.ParDo(WriteCorpusShard(self.output_dir, n, self.compress, self.fmt)))
+        writer = WriteCorpusShard(self.output_dir, self.num_shards, self.compress, self.fmt)
+        return group_by_shard(docs, self.num_shards, "Doc", _record_id, writer, decisions)
+
+
+def _record_id(record):
+    return record["id"]
 
 
 # ---------------------------------------------------------------------------- stats
