@@ -1,4 +1,5 @@
-"""MinHash signatures equal datasketch's, exact Jaccard, and datasketch's LSH parameters."""
+"""MinHash signatures equal datasketch's, exact Jaccard, datasketch's LSH parameters and scheme values
+(transforms.datasketch_compat), and a run that imports neither datasketch nor scipy."""
 import gzip
 import json
 import os
@@ -19,11 +20,11 @@ from hypothesis import strategies as st
 
 from tests.conftest import SHARED
 from transforms.separators import WORD_SEPARATORS
-from transforms import minhash
-from transforms.minhash import (HASHES, SCHEMES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard,
-                                lsh_param_errors, lsh_params, poly64_hash32, poly64_hash64, poly64_many,
-                                poly64_ngrams, scheme_permutations, sha1_hash32, sha1_hash64,
-                                shingle_list, shingles, token_stream, tokenize, xxh3_hash32,
+from transforms import datasketch_compat as compat
+from transforms.datasketch_compat import SCHEMES, lsh_param_errors, scheme_permutations
+from transforms.minhash import (HASHES, TOKEN_RE, Signer, estimated_jaccard, exact_jaccard, lsh_params,
+                                poly64_hash32, poly64_hash64, poly64_many, poly64_ngrams, sha1_hash32,
+                                sha1_hash64, shingle_list, shingles, token_stream, tokenize, xxh3_hash32,
                                 xxh3_hash64)
 
 TEXTS = [
@@ -96,7 +97,7 @@ def test_lsh_param_errors_pick_datasketch_choice(num_perm):
         bands, rows, error = lsh_param_errors(threshold, num_perm)
         order = np.argsort(error, kind="stable")
         assert len(bands) == sum(num_perm // b for b in range(1, num_perm + 1))
-        if len(order) > 1 and error[order[1]] - error[order[0]] <= minhash._PARAM_MARGIN:
+        if len(order) > 1 and error[order[1]] - error[order[0]] <= compat._PARAM_MARGIN:
             close += 1
         else:
             assert (bands[order[0]], rows[order[0]]) == expected, (threshold, num_perm)
@@ -123,10 +124,10 @@ def test_scheme_values_equal_datasketch(scheme):
     with pytest.raises(ValueError, match="scheme must be one of"):
         scheme_permutations(4, 1, "affine16")
     if scheme != "legacy":
-        width = minhash._SCHEME_WIDTHS[scheme]
+        width = compat._SCHEME_WIDTHS[scheme]
         values = np.random.RandomState(3).randint(0, 1 << width, 1000, dtype=np.uint64).astype(
-            minhash._SCHEME_DTYPES[scheme])
-        assert np.array_equal(minhash._fmix(values, width), ds_fmix(values, width))
+            compat._SCHEME_DTYPES[scheme])
+        assert np.array_equal(compat._fmix(values, width), ds_fmix(values, width))
 
 
 def test_sha1_hashfuncs_are_datasketch():

@@ -27,6 +27,7 @@ or text hashes incomparable, and a different threshold would mix two definitions
 """
 import io
 import json
+import operator
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -176,15 +177,11 @@ class WriteIndex(beam.PTransform):
         from transforms.write import DeepSum, group_by_shard
         rows, decisions = pcolls
         writer = WriteIndexShard(self.index_dir, self.num_shards, self.meta["fingerprints"])
-        stats = group_by_shard(rows, self.num_shards, "Row", _row_id, writer, decisions)
+        stats = group_by_shard(rows, self.num_shards, "Row", operator.itemgetter(0), writer, decisions)
         (stats
          | "SumIndex" >> beam.CombineGlobally(DeepSum())
          | "WriteMeta" >> beam.Map(_write_meta, self.index_dir, self.meta))
         return stats
-
-
-def _row_id(id_row):
-    return id_row[0]
 
 
 # ------------------------------------------------------------------ reading (launcher side)

@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import hashlib
 import json
+import operator
 import re
 import uuid
 
@@ -197,7 +198,7 @@ class WriteCorpusShard(beam.DoFn):
 class WriteEmptyShards(beam.DoFn):
     """shard number, and the shard numbers that had records (a list side input) -> writes
     the shard with no records through ``writer.write(shard, (), {})`` unless it had some,
-    and yields what that returns (a shard's counters or path)."""
+    and yields what that returns (the shard's counters)."""
 
     def __init__(self, writer):
         self.writer = writer
@@ -253,11 +254,7 @@ class WriteCorpus(beam.PTransform):
     def expand(self, pcolls):
         docs, decisions = pcolls
         writer = WriteCorpusShard(self.output_dir, self.num_shards, self.compress, self.fmt)
-        return group_by_shard(docs, self.num_shards, "Doc", _record_id, writer, decisions)
-
-
-def _record_id(record):
-    return record["id"]
+        return group_by_shard(docs, self.num_shards, "Doc", operator.itemgetter("id"), writer, decisions)
 
 
 # ---------------------------------------------------------------------------- stats
