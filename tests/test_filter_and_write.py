@@ -1,4 +1,4 @@
-"""FilterDocs and WriteJsonlShards as Beam transforms, plus their pure functions."""
+"""FilterDocs, WriteJsonlShards and WriteCorpus as Beam transforms, plus their pure functions."""
 import json
 import os
 
@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from transforms.filter import FilterDocs, count_words, rejection_reason
 from transforms.records import REJECTED, make_doc
 from transforms.stage_settings import FilterSettings
-from transforms.write import DeepSum, WriteJsonlShards, deep_add, shard_of, shard_path
+from transforms.write import DeepSum, WriteCorpus, WriteJsonlShards, deep_add, shard_of, shard_path
 
 
 def test_rejection_reasons():
@@ -61,3 +61,29 @@ def test_write_jsonl_shards_writes_every_shard_sorted(tmp_path):
         assert all(shard_of(i, 3) == int(name[6:11]) for i in ids)
         seen.extend(ids)
     assert sorted(seen) == [r["id"] for r in records]
+
+
+def test_write_corpus_applies_decisions_per_shard_and_writes_empty_shards(tmp_path):
+    """Documents grouped by shard meet their decisions (a side input read per shard): the
+    duplicate goes to ``duplicates``, the others to ``clean``; the shards no document falls in
+    still get both files (empty), and the counters add up over all shards."""
+    n = 6
+    docs = [make_doc(f"d{i}", f"text number {i}", "s") for i in range(3)]
+    assert len({shard_of(d["id"], n) for d in docs}) < n  # some shards get no document
+    decision = {"kept": False, "duplicate_of": "d0", "cluster_id": "d0", "similarity": 1.0, "kind": "exact",
+                "matched": "d0", "matched_similarity": 1.0}
+    with TestPipeline(runner=FnApiRunner()) as p:
+        decisions = p | "Decisions" >> beam.Create([("d2", decision)])
+        stats = (p | "Docs" >> beam.Create(docs), decisions) | WriteCorpus(str(tmp_path), n)
+        assert_that(stats | beam.CombineGlobally(DeepSum()) | beam.Map(lambda s: s["counts"]),
+                    equal_to([{"kept": 2, "duplicates": 1}]))
+    names = sorted(os.listdir(tmp_path))
+    assert names == sorted(f"{prefix}-{i:05d}-of-{n:05d}.jsonl" for prefix in ("clean", "duplicates")
+                           for i in range(n))
+
+    def ids(prefix):
+        return sorted(json.loads(line)["id"] for name in names if name.startswith(prefix)
+                      for line in open(tmp_path / name, encoding="utf-8"))
+    assert ids("clean") == ["d0", "d1"] and ids("duplicates") == ["d2"]
+    empty = [name for name in names if os.path.getsize(tmp_path / name) == 0]
+    assert len(empty) >= 2 * (n - len({shard_of(d["id"], n) for d in docs}))
