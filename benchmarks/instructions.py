@@ -2,7 +2,9 @@
 other load on the machine does not move, for comparing two versions of the code.
 
 CPU seconds on a shared machine drift by 25-40 % within an hour, so a 3 % change needs many
-interleaved runs to show; the instruction count of the same run repeats to within 0.01 %.
+interleaved runs to show; the instruction count of the same run repeats to within 0.01 % on
+the sample and 0.15 % on 3,000 documents (threads that wake on a timer add a little more
+when the machine is busy: compare runs made side by side, as this script does).
 It is not time (a cache miss costs more than an add), so confirm a large change with
 ``benchmarks/throughput.py``; it is the count of everything the process does, threads
 included. Under callgrind a run is ~50x slower: the 9-document sample takes ~2 minutes.
