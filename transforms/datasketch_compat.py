@@ -8,9 +8,10 @@ to datasketch's own; :mod:`transforms.minhash` builds signatures from them.
 """
 import numpy as np
 
+from transforms.stage_settings import SCHEMES  # (the dedup.scheme choices)
+
 # datasketch 2.0's permutation schemes (``datasketch.minhash``): storage dtype, the value of an
 # empty signature, the width an affine scheme wraps at, and MurmurHash3's finalizer constants
-SCHEMES = ("affine32", "affine64", "legacy")
 _SCHEME_DTYPES = {"affine32": np.uint32, "affine64": np.uint64, "legacy": np.uint64}
 _SCHEME_EMPTY = {"affine32": (1 << 32) - 1, "affine64": (1 << 64) - 1, "legacy": (1 << 32) - 1}
 _SCHEME_WIDTHS = {"affine32": 32, "affine64": 64}

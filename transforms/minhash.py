@@ -31,8 +31,8 @@ from operator import methodcaller
 import numpy as np
 from xxhash import xxh3_64_intdigest
 
-from transforms.datasketch_compat import (  # noqa: F401 (lsh_params, SCHEMES: importable as before)
-    _SCHEME_DTYPES, _SCHEME_EMPTY, _SCHEME_WIDTHS, SCHEMES, _fmix, lsh_params, scheme_permutations)
+from transforms.datasketch_compat import (  # noqa: F401 (lsh_params: importable from here as before)
+    _SCHEME_DTYPES, _SCHEME_EMPTY, _SCHEME_WIDTHS, _fmix, lsh_params, scheme_permutations)
 from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE  # noqa: F401 (importable as before)
 from transforms.tokens import TOKEN as TOKEN_RE
 from transforms.tokens import shingle_token_bytes, shingle_tokens
