@@ -30,6 +30,8 @@ from apache_beam.options.pipeline_options import (DirectOptions, GoogleCloudOpti
                                                   StandardOptions, TestOptions, WorkerOptions,
                                                   _BeamArgumentParser, TypeOptions)
 
+from pipeline.beam_startup import ReusedViewOptions, memoize_dofn_specs
+
 IN_PROCESS = (None, "DirectRunner", "FnApiRunner")
 DATAFLOW = ("DataflowRunner", "dataflow", "Dataflow")
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -183,7 +185,8 @@ def make_options(beam_args):
     packaging checked (see the module docstring); ``--runner`` gets its canonical spelling.
     Raises OptionsError with a one-line reason.
     """
-    options = PipelineOptions(list(beam_args))
+    memoize_dofn_specs()
+    options = ReusedViewOptions(list(beam_args))
     standard = options.view_as(StandardOptions)
     standard.runner = canonical_runner(standard.runner)
     if options.view_as(DirectOptions).direct_running_mode == "multi_threading":
