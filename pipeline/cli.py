@@ -25,6 +25,10 @@ class _DropBeamImportNoise(logging.Filter):
 
 
 logging.getLogger().addFilter(_DropBeamImportNoise())
+# textwash does no linear algebra that BLAS threads would speed up, and numpy's OpenBLAS
+# worker threads spin on another core when they start (~30 ms of CPU a process) and after
+# any call; set before numpy is first imported (a value the user set is kept)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from pipeline import assembly  # noqa: E402  (after the logging filter, which must come first)
 from pipeline.config import ConfigError, add_config_arguments, load_config, load_settings

@@ -84,3 +84,25 @@ def test_stateful_and_stateless_dofns_run_the_same_with_the_memo():
                 | "Sum" >> beam.ParDo(_RunningSum())
                 | beam.CombinePerKey(max))
         assert_that(sums, equal_to([("a", 3), ("b", 5)]))
+
+
+def test_the_cli_keeps_blas_to_one_thread_unless_the_user_chose():
+    """numpy's OpenBLAS threads only spin idle for textwash: the CLI module asks for one
+    before numpy loads; a value in the environment wins."""
+    import os
+    import subprocess
+    import sys
+    code = ("import os, pipeline.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'], "
+            "len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') else 1)")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def setting_and_threads(**extra):
+        out = subprocess.run([sys.executable, "-c", code], cwd=repo, env=dict(env, **extra),
+                             capture_output=True, text=True, check=True).stdout.split()
+        return out[0], int(out[1])
+    setting, threads = setting_and_threads()
+    user_setting, more_threads = setting_and_threads(OPENBLAS_NUM_THREADS="2")
+    assert (setting, user_setting) == ("1", "2")
+    if os.path.isdir("/proc/self/task"):
+        assert more_threads == threads + 1  # OpenBLAS's worker thread exists only when asked for

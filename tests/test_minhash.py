@@ -278,3 +278,13 @@ def test_poly64_many_equals_hashfunc(items):
     """Already-built shingles (``Signer.sign``: tune, inspect) hash as the hashfunc does,
     empty ones included."""
     assert poly64_many(items).tolist() == [poly64_hash64(b) for b in items]
+
+
+def test_gauss_legendre_rule_equals_numpys():
+    """The rule lsh_params integrates with is numpy's ``leggauss`` (which asks LAPACK, whose
+    idle OpenBLAS threads then spin on another core), computed element-wise."""
+    from transforms.datasketch_compat import gauss_legendre
+    for n in (1, 2, 3, 17, 65, 129, 257):
+        nodes, weights = gauss_legendre(n)
+        want_nodes, want_weights = np.polynomial.legendre.leggauss(n)
+        assert np.abs(nodes - want_nodes).max() < 1e-13 and np.abs(weights - want_weights).max() < 1e-13
