@@ -9,8 +9,11 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.config import load_settings
 from transforms.language import detect_language
-from transforms.normalize import (Normalize, ftfy_can_skip, ftfy_config, normalize_text,
-                                  tidy_whitespace)
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from transforms.normalize import (OTHER_SPACES, Normalize, ftfy_can_skip, ftfy_config, is_tidy,
+                                  normalize_text, tidy_whitespace, tidy_whitespace_reference)
 
 CONFIG = ftfy_config()
 
@@ -39,6 +42,38 @@ def test_html_entities_not_unescaped_after_a_tag_line():
 def test_whitespace_tidying():
     assert tidy_whitespace(" a\u200b\t\u00a0b \r\n\r\n\r\n\r\nc\u2028d\x1cx  ") == "a b\n\nc d\x1cx"
     assert tidy_whitespace("\n\n  \n") == ""
+
+
+def test_other_spaces_are_every_space_but_blank_and_line_break():
+    import sys
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(OTHER_SPACES) == every - {" ", "\n"} and len(OTHER_SPACES) == len(set(OTHER_SPACES))
+
+
+PIECES = st.sampled_from(["a", "Z9", "\u00e9", "\u6771", ".", " ", "\n", "\n\n", "  ", "\t", "\r",
+                          "\u00a0", "\u2028", "\u3000", "\x85", "\x1c", "\u200b", "\u00ad", "\ufeff"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+@example("a\n\n\nb")
+@example("a \nb")
+@example("a\n b")
+@example("a  b")
+@example(" a")
+@example("a\n")
+@example("a\u200bb")
+@example("a\tb")
+@example("a\u3000b")
+def test_a_tidy_text_is_left_as_it_is_and_tidied_text_is_tidy(text):
+    """is_tidy (the fast path) only says yes when tidying changes nothing, and says yes to
+    every tidied text (but one keeping U+001C..U+001F, which only the slow path keeps)."""
+    tidied = tidy_whitespace_reference(text)
+    assert tidy_whitespace(text) == tidied
+    if is_tidy(text):
+        assert tidied == text
+    if not any(c in tidied for c in "\x1c\x1d\x1e\x1f"):
+        assert is_tidy(tidied)
 
 
 def test_normalize_transform_fast_and_slow_agree():

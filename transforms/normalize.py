@@ -36,6 +36,12 @@ BLANK_RUN_RE = regex.compile(r"\n{3,}")
 INVISIBLE_FAST_RE = re.compile(INVISIBLE_RE.pattern)
 # Characters str.split() treats as whitespace but HSPACE_RE does not: they need the slow path.
 INFO_SEPARATOR_RE = re.compile("[\x1c-\x1f]")
+#: every character ``str.isspace`` counts as space but " " and "\n" (the list is checked
+#: against all of Unicode by tests/test_normalize.py)
+OTHER_SPACES = ("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+                "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: a character tidy_whitespace removes (invisible) or turns into a space (one C-level scan)
+UNTIDY_CHAR_RE = re.compile("[" + OTHER_SPACES + INVISIBLE_RE.pattern[1:-1] + "]")
 # The ftfy fixers whose effect FastFixer knows how to rule out (see fixer_trigger_chars).
 KNOWN_FIXERS = frozenset({
     "unescape_html", "remove_terminal_escapes", "fix_c1_controls", "fix_latin_ligatures",
@@ -287,17 +293,38 @@ def tidy_whitespace_reference(text):
     return BLANK_RUN_RE.sub("\n\n", text).strip()
 
 
+def is_tidy(text):
+    """True when :func:`tidy_whitespace` returns ``text`` itself: no invisible character, no
+    space character but " " and "\\n", no two spaces, no space next to a line break, no two
+    blank lines in a row, and no space or line break at either end.
+
+    >>> is_tidy("a b\\n\\nc d"), is_tidy("a  b"), is_tidy("a \\nb"), is_tidy("a\u00a0b"), is_tidy("a\\n")
+    (True, False, False, False, False)
+    """
+    if not text:
+        return True
+    if text[0] in " \n" or text[-1] in " \n":
+        return False
+    if "  " in text or " \n" in text or "\n " in text or "\n\n\n" in text:
+        return False
+    return UNTIDY_CHAR_RE.search(text) is None
+
+
 def tidy_whitespace(text):
     """Remove invisible characters, collapse spaces, trim lines and blank runs.
 
-    Same output as tidy_whitespace_reference, faster: invisible characters are non-ASCII
-    (skipped for ASCII text), and when the text has no U+001C..U+001F (the only characters
-    ``str.isspace`` counts as space but Unicode White_Space does not) each line is rebuilt
-    with ``" ".join(line.split())``, which is exactly "collapse runs, then strip".
+    Same output as tidy_whitespace_reference, faster: a text that is already tidy
+    (:func:`is_tidy`, a few C-level scans) comes back as it is; otherwise invisible
+    characters are non-ASCII (skipped for ASCII text), and when the text has no
+    U+001C..U+001F (the only characters ``str.isspace`` counts as space but Unicode
+    White_Space does not) each line is rebuilt with ``" ".join(line.split())``, which is
+    exactly "collapse runs, then strip".
 
     >>> tidy_whitespace("  a\u200b  b \\r\\n\\n\\n\\nc\u00a0d  ")
     'a b\\n\\nc d'
     """
+    if is_tidy(text):
+        return text
     if not text.isascii():
         text = INVISIBLE_FAST_RE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
