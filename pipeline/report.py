@@ -104,8 +104,14 @@ def collect(output_dir):
                 lines.append((rec["rule"], rec["line"]))
     top, cleaned = [], {}
 
-    def clean_wanted(line):  # writers put duplicate_count last: singletons are skipped unparsed
-        return len(cleaned) < CLEANED_DOCS or not line.rstrip().endswith(b'"duplicate_count": 0}')
+    # writers put id first and duplicate_count last: a line is parsed when it is in a cluster,
+    # or while documents with removed lines are sampled, when it is one of them
+    removed_ids = {('{"id": ' + json.dumps(doc, ensure_ascii=False)).encode("utf-8") for doc in removed}
+
+    def clean_wanted(line):
+        if not line.rstrip().endswith(b'"duplicate_count": 0}'):
+            return True
+        return len(cleaned) < CLEANED_DOCS and line.split(b', "text": ', 1)[0] in removed_ids
 
     for rec in iter_records(output_dir, "clean", clean_wanted):
         if rec["id"] in removed and len(cleaned) < CLEANED_DOCS:
