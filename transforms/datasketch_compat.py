@@ -62,7 +62,7 @@ _PARAM_MAX_PERM = 512  # beyond, the node arrays grow as num_perm^2 log num_perm
 
 def gauss_legendre(n):
     """Nodes (ascending) and weights of the ``n``-point Gauss-Legendre rule on [-1, 1], as
-    ``numpy.polynomial.legendre.leggauss(n)`` gives them (to ~1e-15), by Newton's method on
+    ``numpy.polynomial.legendre.leggauss(n)`` gives them (to ~1e-14), by Newton's method on
     the Legendre recurrence: element-wise numpy only. (``leggauss`` asks LAPACK, whose
     OpenBLAS threads then spin ~60 ms of CPU on another core after every call.)
 
