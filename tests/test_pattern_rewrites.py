@@ -155,3 +155,63 @@ def test_rewrite_matches_the_same_edge_lengths(name):
                 _same_language(old_part, new_part, text)
                 _same(old, new, "A caption. " + text)
                 _same(old, new, "A caption. " + text + " ")
+
+
+#: rule name -> its pattern before a rewrite that moved lookbehind alternatives into branches
+#: of their own behind a forward test for their literal. Such a rule is a ``line`` rule, which
+#: the engine only ever fullmatches (``rules.JunkRules``: ``first_full_match``, the combined
+#: check, the edge rules): the two must fullmatch the same lines. (A search could differ: a
+#: lookbehind may look before the position a search starts at, a forward test may not.)
+SPLITS = {
+    "photo_caption": (
+        r"(?:Image|Photo|Picture|Photograph)s?(?: credit)?\s*:\s*\p{Lu}[^!?:]{1,60}|(?i:image copyright)"
+        r"\s[^.!?]{1,60}|.{1,600}+(?<=(?:\((?:AP|AFP|Reuters|EPA|Getty)(?: Photo)?(?:/[^)]{2,60})?\)|"
+        r"(?:Photo|Image|Picture|Photograph)s?(?: credit)?\s*(?:by|:)\s*[^.!?]{2,80}?(?:/\s*)?"
+        r"(?:Getty Images|Reuters|AFP|AP|EPA|Shutterstock|Bloomberg)(?: via Getty Images)?|"
+        r"(?:^|\s|/)Getty Images(?: for [^.!?]{2,40})?|Credit:(?:[^.!?]{2,60}|\s+[^.!?]{60})|"
+        r"\((?:Image|Photo|Picture|Photograph)s?(?: credit)?\s*:\s*[^()]{2,80}\)|\sSubmitted photo)\s*)"),
+}
+
+
+def _split_patterns(name):
+    """``(before, shipped)`` compiled patterns of a split rule ``name`` (a line rule)."""
+    spec = _rule_spec(name)
+    assert spec.scope == "line" and spec.pattern != SPLITS[name]
+    return regex.compile(SPLITS[name], spec.flags), regex.compile(spec.pattern, spec.flags)
+
+
+def _same_fullmatch(before, shipped, text):
+    assert (before.fullmatch(text) is None) == (shipped.fullmatch(text) is None), text
+
+
+@pytest.mark.parametrize("name", sorted(SPLITS))
+def test_split_rule_fullmatches_the_same_corpus_lines(name):
+    before, shipped = _split_patterns(name)
+    lines = _corpus_lines()
+    assert len(lines) > 100_000
+    assert [line for line in lines if (before.fullmatch(line) is None) != (shipped.fullmatch(line) is None)] == []
+    assert sum(1 for line in lines if shipped.fullmatch(line) and ("Credit:" in line or "Getty Images" in line)) > 0
+
+
+@pytest.mark.parametrize("name", sorted(SPLITS))
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(PIECES, CREDIT_LINES))
+def test_split_rule_fullmatches_the_same_built_lines(name, text):
+    before, shipped = _split_patterns(name)
+    for line in (text, "The caption of a photo. " + text, text + " ", "(AP Photo) " + text):
+        _same_fullmatch(before, shipped, line)
+
+
+@pytest.mark.parametrize("name", sorted(SPLITS))
+def test_split_rule_fullmatches_the_same_edge_lines(name):
+    before, shipped = _split_patterns(name)
+    heads = ("", "A caption. ", "x", "/", " ", "Credit: a. ", "Getty Images. ")
+    for head in heads:
+        for literal in ("Credit:", "Getty Images", "Getty Images for ", "/Getty Images", "(AP Photo/x)"):
+            for spaces in (0, 1, 2, 60, 61):
+                for length in (0, 1, 2, 3, 39, 40, 41, 59, 60, 61, 62):
+                    for tail in ("x" * length, ("x " * length)[:length], "x" * (length - 1) + "."):
+                        for end in ("", " ", "  "):
+                            _same_fullmatch(before, shipped, head + literal + " " * spaces + tail + end)
+    _same_fullmatch(before, shipped, "x" * 590 + " Credit: Jane Doe")  # at and past 600 characters
+    _same_fullmatch(before, shipped, "x" * 600 + " Credit: Jane Doe")
