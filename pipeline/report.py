@@ -80,6 +80,16 @@ def cut(text, limit=TEXT_CHARS):
     return text if len(text) <= limit else text[:limit] + " …[cut]"
 
 
+def _first_field(key, value):
+    """How a JSON line our writers wrote starts when ``key`` is its first field and holds
+    ``value`` (bytes), to pick lines without parsing them.
+
+    >>> _first_field("id", "a\u00e9")
+    b'{"id": "a\\xc3\\xa9"'
+    """
+    return ('{"%s": ' % key + json.dumps(value, ensure_ascii=False)).encode("utf-8")
+
+
 def collect(output_dir):
     """Bounded samples of a run's outputs for the report (dict); streams each file once.
 
@@ -98,7 +108,7 @@ def collect(output_dir):
         doc = rec["doc_id"]
         if doc in removed or len(removed) < CLEANED_DOCS * 4:
             if doc not in removed:
-                full_prefixes.add(('{"doc_id": ' + json.dumps(doc, ensure_ascii=False)).encode("utf-8"))
+                full_prefixes.add(_first_field("doc_id", doc))
             lines = removed.setdefault(doc, [])
             if len(lines) < MAX_REMOVED_LINES:
                 lines.append((rec["rule"], rec["line"]))
@@ -106,7 +116,7 @@ def collect(output_dir):
 
     # writers put id first and duplicate_count last: a line is parsed when it is in a cluster,
     # or while documents with removed lines are sampled, when it is one of them
-    removed_ids = {('{"id": ' + json.dumps(doc, ensure_ascii=False)).encode("utf-8") for doc in removed}
+    removed_ids = {_first_field("id", doc) for doc in removed}
 
     def clean_wanted(line):
         if not line.rstrip().endswith(b'"duplicate_count": 0}'):
