@@ -32,7 +32,7 @@ import numpy as np
 from xxhash import xxh3_64_intdigest
 
 from transforms.datasketch_compat import (  # noqa: F401 (lsh_params: importable from here as before)
-    _SCHEME_DTYPES, _SCHEME_EMPTY, _SCHEME_WIDTHS, _fmix, lsh_params, scheme_permutations)
+    _FMIX_CONSTANTS, _SCHEME_DTYPES, _SCHEME_EMPTY, _SCHEME_WIDTHS, _fmix, lsh_params, scheme_permutations)
 from transforms.separators import ASCII_WORD as ASCII_TOKEN_RE  # noqa: F401 (importable as before)
 from transforms.tokens import TOKEN as TOKEN_RE
 from transforms.tokens import shingle_token_bytes, shingle_tokens
@@ -73,7 +73,8 @@ def xxh3_hash64(data):
 _MASK64 = (1 << 64) - 1
 _POLY_BASE = 0x9E3779B97F4A7C15
 _POLY_BASE_INV = pow(_POLY_BASE, -1, 1 << 64)
-_FMIX_SHIFT, _FMIX_C1, _FMIX_C2 = 33, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53
+# MurmurHash3's fmix64 shift and multipliers, as datasketch's pre-mix uses them
+_FMIX_SHIFT, _FMIX_C1, _FMIX_C2 = (int(_FMIX_CONSTANTS[64][i]) for i in (0, 1, 3))
 
 
 def _fmix64_int(x):
